@@ -1,0 +1,34 @@
+//! Process exit codes (`design.md` §5). Every path out of `main` goes through [`Outcome::code`].
+
+use std::process::ExitCode;
+
+/// What a run ended with, from which the exit code follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// No finding at or above the `--fail-on` severity.
+    Clean,
+    /// Policy failed: a finding at or above the `--fail-on` severity.
+    PolicyFailed,
+    /// Usage, configuration, input or rule error.
+    UsageError,
+    /// Collection incomplete (some API calls failed) and nothing else failed.
+    Incomplete,
+}
+
+impl Outcome {
+    /// The one place that maps outcomes to exit codes.
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::PolicyFailed => 1,
+            Outcome::UsageError => 2,
+            Outcome::Incomplete => 3,
+        }
+    }
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> Self {
+        ExitCode::from(outcome.code())
+    }
+}

@@ -1,0 +1,9 @@
+//! Derived facts (`design.md` §3): the model the rules see.
+//!
+//! Everything here is computed from an [`Inventory`](crate::inventory::Inventory) alone and is
+//! deterministic: package-group association and effective modes, the upstream graph and
+//! exposure, version ordering per format, name normalization.
+
+pub mod names;
+pub mod pattern;
+pub mod version;

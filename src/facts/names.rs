@@ -1,0 +1,1 @@
+//! Package name normalization per format and lookalike folding.

@@ -1,0 +1,1 @@
+//! Package-group patterns (`codeartifact-notes.md` §8): parsing, matching, specificity.

@@ -1,0 +1,1 @@
+//! A CodeArtifact emulator speaking the real REST-JSON protocol.
