@@ -3,9 +3,11 @@
 //! The pipeline is visible in the module tree:
 //! `collect` → `inventory` → `facts` → `rules` → `finding` → `report` / `fix`.
 
+pub mod arn;
 pub mod cli;
 pub mod exit;
 pub mod facts;
+pub mod finding;
 pub mod inventory;
 
 use exit::Outcome;

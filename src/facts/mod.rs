@@ -2,8 +2,11 @@
 //!
 //! Everything here is computed from an [`Inventory`](crate::inventory::Inventory) alone and is
 //! deterministic: package-group association and effective modes, the upstream graph and
-//! exposure, version ordering per format, name normalization.
+//! exposure, version ordering per format, name normalization, resource-policy grants.
 
+pub mod model;
 pub mod names;
 pub mod pattern;
+pub mod policy;
+pub mod upstream;
 pub mod version;

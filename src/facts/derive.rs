@@ -1,0 +1,710 @@
+//! Derives the facts of every resource of an inventory (`design.md` §3).
+
+use crate::arn;
+use crate::facts::groups::GroupTree;
+use crate::facts::model::*;
+use crate::facts::names::{fold_lookalike, normalize_name};
+use crate::facts::pattern::{GroupPattern, MatchStrength};
+use crate::facts::policy;
+use crate::facts::upstream::UpstreamGraph;
+use crate::facts::version;
+use crate::inventory::{
+    AllowMode, DomainEntry, GroupMode, Inventory, OriginType, PackageEntry, PackageFormat,
+    RestrictionType,
+};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// User configuration the facts depend on.
+#[derive(Debug, Clone, Default)]
+pub struct FactsConfig {
+    /// Package-group patterns naming the organisation's internal namespaces.
+    pub internal_patterns: Vec<GroupPattern>,
+    /// Accounts besides the domain owner that may be granted access.
+    pub trusted_accounts: Vec<String>,
+}
+
+/// The facts of every resource, per scope, in inventory order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facts {
+    pub domains: Vec<DomainFacts>,
+    pub repositories: Vec<RepositoryFacts>,
+    pub package_groups: Vec<GroupFacts>,
+    pub packages: Vec<PackageFacts>,
+    pub versions: Vec<VersionFacts>,
+    /// Inventory problems found while deriving (stored values that disagree, bad patterns, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Derives all facts. Never fails: problems in the data become warnings or facts.
+pub fn derive(inventory: &Inventory, config: &FactsConfig) -> Facts {
+    let mut facts = Facts::default();
+    for domain in &inventory.domains {
+        let context = DomainContext::new(inventory, domain, config);
+        facts.warnings.extend(context.warnings());
+        facts.domains.push(context.domain_facts());
+        facts.repositories.extend(context.repository_facts());
+        facts.package_groups.extend(context.group_facts());
+        let packages: Vec<(usize, usize)> = domain
+            .repositories
+            .iter()
+            .enumerate()
+            .flat_map(|(r, repository)| (0..repository.packages.len()).map(move |p| (r, p)))
+            .collect();
+        let derived: Vec<(PackageFacts, Vec<VersionFacts>)> = packages
+            .par_iter()
+            .map(|&(r, p)| context.package_facts(r, p))
+            .collect();
+        for (package, versions) in derived {
+            facts.packages.push(package);
+            facts.versions.extend(versions);
+        }
+    }
+    facts
+}
+
+/// (format, namespace, name) as stored.
+type Coordinates = (String, String, String);
+
+fn coordinates(entry: &PackageEntry) -> Coordinates {
+    let package = &entry.package;
+    (
+        package
+            .format
+            .as_ref()
+            .map(|f| f.as_str().to_string())
+            .unwrap_or_default(),
+        package.namespace.clone().unwrap_or_default(),
+        package.package.clone().unwrap_or_default(),
+    )
+}
+
+fn display(coordinates: &Coordinates) -> String {
+    let (format, namespace, name) = coordinates;
+    if namespace.is_empty() {
+        format!("{format}:{name}")
+    } else {
+        format!("{format}:{namespace}/{name}")
+    }
+}
+
+fn origin_of(version: &crate::inventory::PackageVersionSummary) -> OriginType {
+    version
+        .origin
+        .as_ref()
+        .and_then(|origin| origin.origin_type.clone())
+        .unwrap_or(OriginType::Unknown)
+}
+
+struct DomainContext<'a> {
+    domain: &'a DomainEntry,
+    config: &'a FactsConfig,
+    region: String,
+    owner: String,
+    name: String,
+    tree: GroupTree,
+    graph: UpstreamGraph,
+    /// Per repository: coordinates → package index.
+    records: Vec<HashMap<Coordinates, usize>>,
+    /// Coordinates of packages with INTERNAL versions anywhere in the domain, by lookalike key.
+    internal_by_fold: HashMap<(String, String), BTreeSet<Coordinates>>,
+    extra_warnings: Vec<String>,
+}
+
+impl<'a> DomainContext<'a> {
+    fn new(inventory: &'a Inventory, domain: &'a DomainEntry, config: &'a FactsConfig) -> Self {
+        let description = &domain.domain;
+        let from_arn = description.arn.as_deref().and_then(arn::split);
+        let region = inventory
+            .region
+            .clone()
+            .or_else(|| from_arn.map(|(region, _, _)| region.to_string()))
+            .unwrap_or_default();
+        let owner = description
+            .owner
+            .clone()
+            .or_else(|| from_arn.map(|(_, account, _)| account.to_string()))
+            .unwrap_or_default();
+        let name = description.name.clone().unwrap_or_default();
+        let mut extra_warnings = Vec::new();
+        if region.is_empty() {
+            extra_warnings.push(format!(
+                "domain `{name}`: no region in the inventory; ARNs will lack it"
+            ));
+        }
+        let records = domain
+            .repositories
+            .iter()
+            .map(|repository| {
+                repository
+                    .packages
+                    .iter()
+                    .enumerate()
+                    .map(|(index, entry)| (coordinates(entry), index))
+                    .collect()
+            })
+            .collect();
+        let mut internal_by_fold: HashMap<(String, String), BTreeSet<Coordinates>> = HashMap::new();
+        for repository in &domain.repositories {
+            for entry in &repository.packages {
+                if entry
+                    .versions
+                    .iter()
+                    .any(|v| origin_of(v) == OriginType::Internal)
+                {
+                    let key = coordinates(entry);
+                    internal_by_fold
+                        .entry(lookalike_key(&key))
+                        .or_default()
+                        .insert(key);
+                }
+            }
+        }
+        let graph = UpstreamGraph::build(domain);
+        for (repository, upstream) in &graph.dangling {
+            extra_warnings.push(format!(
+                "repository `{repository}`: upstream `{upstream}` is not in the inventory; its part of the search is unknown"
+            ));
+        }
+        DomainContext {
+            domain,
+            config,
+            region,
+            owner,
+            name,
+            tree: GroupTree::build(domain),
+            graph,
+            records,
+            internal_by_fold,
+            extra_warnings,
+        }
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        let prefix = format!("domain `{}`: ", self.name);
+        self.tree
+            .warnings
+            .iter()
+            .map(|warning| format!("{prefix}{warning}"))
+            .chain(self.extra_warnings.iter().cloned())
+            .collect()
+    }
+
+    fn repository_name(&self, repository: usize) -> &str {
+        self.graph.name(repository)
+    }
+
+    fn domain_facts(&self) -> DomainFacts {
+        let document = self
+            .domain
+            .policy
+            .as_ref()
+            .and_then(|p| p.document.as_deref());
+        DomainFacts {
+            arn: arn::domain(&self.region, &self.owner, &self.name),
+            name: self.name.clone(),
+            owner: self.owner.clone(),
+            region: self.region.clone(),
+            repository_count: self.domain.repositories.len() as i64,
+            package_group_count: self.domain.package_groups.len() as i64,
+            policy: policy::analyse(document, &self.owner, &self.config.trusted_accounts),
+        }
+    }
+
+    fn holds_internal(&self, repository: usize, format: &str) -> bool {
+        self.domain.repositories[repository]
+            .packages
+            .iter()
+            .any(|entry| {
+                coordinates(&entry).0 == format
+                    && entry
+                        .versions
+                        .iter()
+                        .any(|v| origin_of(v) == OriginType::Internal)
+            })
+    }
+
+    fn repository_facts(&self) -> Vec<RepositoryFacts> {
+        self.domain
+            .repositories
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| {
+                let name = self.repository_name(index).to_string();
+                let connections: Vec<ConnectionFact> = self
+                    .graph
+                    .connections(index)
+                    .iter()
+                    .map(|(format, connection)| ConnectionFact {
+                        name: connection.clone(),
+                        format: format.as_str().to_string(),
+                    })
+                    .collect();
+                let closure = self.graph.closure(index);
+                let mut reachable_formats: BTreeSet<String> = BTreeSet::new();
+                for reached in closure {
+                    for (format, _) in self.graph.connections(reached.repository) {
+                        reachable_formats.insert(format.as_str().to_string());
+                    }
+                }
+                let internal_entry_packages = entry
+                    .packages
+                    .iter()
+                    .filter(|package| {
+                        package.versions.iter().any(|v| {
+                            origin_of(v) == OriginType::Internal
+                                && entry_repository(v) == Some(name.as_str())
+                        })
+                    })
+                    .count() as i64;
+                let document = entry.policy.as_ref().and_then(|p| p.document.as_deref());
+                RepositoryFacts {
+                    arn: arn::repository(&self.region, &self.owner, &self.name, &name),
+                    domain: self.name.clone(),
+                    owner: self.owner.clone(),
+                    holds_external_connection: !connections.is_empty(),
+                    external_connections: connections,
+                    upstreams: entry
+                        .repository
+                        .upstreams
+                        .iter()
+                        .flatten()
+                        .filter_map(|u| u.repository_name.clone())
+                        .collect(),
+                    search_order: closure
+                        .iter()
+                        .map(|r| self.repository_name(r.repository).to_string())
+                        .collect(),
+                    reachable_formats: reachable_formats.into_iter().collect(),
+                    internal_entry_packages,
+                    public_before_internal: self.public_before_internal(index),
+                    policy: policy::analyse(document, &self.owner, &self.config.trusted_accounts),
+                    name,
+                }
+            })
+            .collect()
+    }
+
+    /// Rule `public-upstream-precedes-internal`: per format, the first public holder in the
+    /// search order (the repository itself excluded) against each later internal holder.
+    fn public_before_internal(&self, repository: usize) -> Vec<PrecedenceFact> {
+        let closure = self.graph.closure(repository);
+        let mut found = Vec::new();
+        let formats: BTreeSet<PackageFormat> = closure
+            .iter()
+            .skip(1)
+            .flat_map(|r| {
+                self.graph
+                    .connections(r.repository)
+                    .iter()
+                    .map(|(f, _)| f.clone())
+            })
+            .collect();
+        for format in formats {
+            let Some(first_public) = closure
+                .iter()
+                .skip(1)
+                .position(|r| self.graph.holds_connection_for(r.repository, &format))
+            else {
+                continue;
+            };
+            let later_internal = closure
+                .iter()
+                .skip(1)
+                .enumerate()
+                .skip(first_public + 1)
+                .find(|(_, r)| self.holds_internal(r.repository, format.as_str()));
+            if let Some((position, internal)) = later_internal {
+                found.push(PrecedenceFact {
+                    format: format.as_str().to_string(),
+                    public_repository: self
+                        .repository_name(closure[first_public + 1].repository)
+                        .to_string(),
+                    internal_repository: self.repository_name(internal.repository).to_string(),
+                    search_order: closure[..=position + 1]
+                        .iter()
+                        .map(|r| self.repository_name(r.repository).to_string())
+                        .collect(),
+                });
+            }
+        }
+        found
+    }
+
+    fn modes(&self, pattern: &str) -> GroupModes {
+        let fact = |kind: RestrictionType| {
+            let effective = self.tree.effective(pattern, kind.clone());
+            ModeFact {
+                mode: self
+                    .tree
+                    .own_mode(pattern, &kind)
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_else(|| GroupMode::Inherit.as_str().to_string()),
+                effective: effective
+                    .as_ref()
+                    .map(|e| e.mode.as_str().to_string())
+                    .unwrap_or_default(),
+                inherited_from: effective.as_ref().and_then(|e| e.inherited_from.clone()),
+                allowed_repositories: effective
+                    .map(|e| e.allowed_repositories)
+                    .unwrap_or_default(),
+            }
+        };
+        GroupModes {
+            publish: fact(RestrictionType::Publish),
+            external_upstream: fact(RestrictionType::ExternalUpstream),
+            internal_upstream: fact(RestrictionType::InternalUpstream),
+        }
+    }
+
+    /// Scope `package-group`: every existing group, plus each configured internal pattern.
+    fn group_facts(&self) -> Vec<GroupFacts> {
+        let mut patterns: Vec<GroupPattern> = self.tree.patterns().cloned().collect();
+        for internal in &self.config.internal_patterns {
+            if !patterns.contains(internal) {
+                patterns.push(internal.clone());
+            }
+        }
+        patterns
+            .iter()
+            .filter(|pattern| {
+                self.tree.exists(pattern.as_str())
+                    || self.config.internal_patterns.contains(pattern)
+            })
+            .map(|pattern| self.group_fact(pattern))
+            .collect()
+    }
+
+    fn group_fact(&self, pattern: &GroupPattern) -> GroupFacts {
+        let text = pattern.as_str();
+        let governing = if self.tree.exists(text) || pattern.is_root() {
+            text.to_string()
+        } else {
+            let existing: Vec<&GroupPattern> = self.tree.patterns().collect();
+            crate::facts::pattern::parent(pattern, existing.into_iter())
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/*".to_string())
+        };
+        let format = pattern.format();
+        let serves = |served: &PackageFormat| format.as_ref().is_none_or(|f| f == served);
+        let external = self
+            .tree
+            .effective(&governing, RestrictionType::ExternalUpstream);
+        let allowed_with_connection: Vec<String> = match &external {
+            Some(e) if e.mode == GroupMode::AllowSpecificRepositories => e
+                .allowed_repositories
+                .iter()
+                .filter(|name| {
+                    self.graph_index(name)
+                        .is_some_and(|r| self.graph.connections(r).iter().any(|(f, _)| serves(f)))
+                })
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
+        let blocks_external = match &external {
+            Some(e) => match e.mode {
+                GroupMode::Block => true,
+                GroupMode::AllowSpecificRepositories => allowed_with_connection.is_empty(),
+                _ => false,
+            },
+            None => false,
+        };
+        let reaching_repositories = (0..self.domain.repositories.len())
+            .filter(|&r| {
+                self.graph.closure(r).iter().any(|reached| {
+                    self.graph
+                        .connections(reached.repository)
+                        .iter()
+                        .any(|(f, _)| serves(f))
+                })
+            })
+            .map(|r| self.repository_name(r).to_string())
+            .collect();
+        GroupFacts {
+            arn: arn::package_group(&self.region, &self.owner, &self.name, text),
+            domain: self.name.clone(),
+            pattern: text.to_string(),
+            format: format.map(|f| f.as_str().to_string()),
+            exists: self.tree.exists(text),
+            internal: self.config.internal_patterns.contains(pattern),
+            governing_is_exact: governing == text,
+            modes: self.modes(&governing),
+            governing,
+            blocks_external,
+            allowed_with_connection,
+            reaching_repositories,
+        }
+    }
+
+    fn graph_index(&self, repository: &str) -> Option<usize> {
+        (0..self.domain.repositories.len()).find(|&r| self.repository_name(r) == repository)
+    }
+
+    fn record(&self, repository: usize, key: &Coordinates) -> Option<&PackageEntry> {
+        let index = *self.records.get(repository)?.get(key)?;
+        self.domain.repositories[repository].packages.get(index)
+    }
+
+    fn package_facts(
+        &self,
+        repository: usize,
+        package: usize,
+    ) -> (PackageFacts, Vec<VersionFacts>) {
+        let entry = &self.domain.repositories[repository].packages[package];
+        let key = coordinates(entry);
+        let (format_text, namespace_text, name) = key.clone();
+        let format = PackageFormat::from(format_text.as_str());
+        let namespace = (!namespace_text.is_empty()).then_some(namespace_text.as_str());
+        let repository_name = self.repository_name(repository).to_string();
+        let package_arn = arn::package(
+            &self.region,
+            &self.owner,
+            &self.name,
+            &repository_name,
+            &format_text,
+            namespace,
+            &name,
+        );
+
+        let mut counts = VersionCounts::default();
+        let mut by_origin: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut internal_entry_here = false;
+        let mut versions = Vec::with_capacity(entry.versions.len());
+        let mut unparsed = Vec::new();
+        for summary in &entry.versions {
+            counts.total += 1;
+            let origin = origin_of(summary);
+            let bucket = match origin {
+                OriginType::Internal => {
+                    counts.internal += 1;
+                    if entry_repository(summary) == Some(repository_name.as_str()) {
+                        internal_entry_here = true;
+                    }
+                    "internal"
+                }
+                OriginType::External => {
+                    counts.external += 1;
+                    "external"
+                }
+                _ => {
+                    counts.unknown += 1;
+                    "unknown"
+                }
+            };
+            by_origin
+                .entry(bucket)
+                .or_default()
+                .push(summary.version.as_str());
+            let parsed = version::parse(&format, &summary.version).is_ok();
+            if !parsed {
+                unparsed.push(summary.version.clone());
+            }
+            let entry_point = summary
+                .origin
+                .as_ref()
+                .and_then(|o| o.domain_entry_point.as_ref());
+            versions.push(VersionFacts {
+                package_arn: package_arn.clone(),
+                domain: self.name.clone(),
+                repository: repository_name.clone(),
+                format: format_text.clone(),
+                namespace: namespace.map(str::to_string),
+                name: name.clone(),
+                version: summary.version.clone(),
+                status: summary.status.as_str().to_string(),
+                origin: origin.as_str().to_string(),
+                entry_repository: entry_point.and_then(|e| e.repository_name.clone()),
+                entry_connection: entry_point.and_then(|e| e.external_connection_name.clone()),
+                parsed,
+            });
+        }
+        let highest_of = |bucket: &str| {
+            by_origin
+                .get(bucket)
+                .and_then(|list| version::highest(&format, list.iter().copied()).highest)
+                .map(str::to_string)
+        };
+        let highest = HighestVersions {
+            internal: highest_of("internal"),
+            external: highest_of("external"),
+            unknown: highest_of("unknown"),
+        };
+        let external_outranks_internal = match (&highest.internal, &highest.external) {
+            (Some(internal), Some(external)) => matches!(
+                version::compare(&format, external, internal),
+                Ok(std::cmp::Ordering::Greater)
+            ),
+            _ => false,
+        };
+
+        let restrictions = entry
+            .package
+            .origin_configuration
+            .as_ref()
+            .and_then(|c| c.restrictions.as_ref());
+        let origin = OriginFact {
+            recorded: restrictions.is_some(),
+            publish: restrictions
+                .map(|r| r.publish.as_str().to_string())
+                .unwrap_or_else(|| AllowMode::Allow.as_str().to_string()),
+            upstream: restrictions
+                .map(|r| r.upstream.as_str().to_string())
+                .unwrap_or_else(|| AllowMode::Allow.as_str().to_string()),
+        };
+
+        let association = self.tree.associate(&format, namespace, &name);
+        let group_pattern = self.tree.association_pattern(association).to_string();
+        let group = PackageGroupFact {
+            association: match association.strength {
+                MatchStrength::Strong => "STRONG",
+                MatchStrength::Weak => "WEAK",
+            }
+            .to_string(),
+            modes: self.modes(&group_pattern),
+            pattern: group_pattern,
+        };
+
+        let reach = self.graph.external_reach(repository, &format);
+        let mut exposure = Vec::new();
+        let mut blocked_by = Vec::new();
+        let retained_here = self.upstream_allowed(repository, &key);
+        let retain_verdict = self.tree.verdict(
+            association,
+            RestrictionType::InternalUpstream,
+            &repository_name,
+        );
+        for path in &reach {
+            let holder = path.holder;
+            let holder_name = self.repository_name(holder);
+            let mut reasons = Vec::new();
+            if !self.upstream_allowed(holder, &key) {
+                reasons.push(format!(
+                    "package record in `{holder_name}` has upstream=BLOCK"
+                ));
+            }
+            let ingest =
+                self.tree
+                    .verdict(association, RestrictionType::ExternalUpstream, holder_name);
+            if !ingest.allowed {
+                reasons.push(format!("{} for `{holder_name}`", ingest.describe()));
+            }
+            if holder != repository {
+                if !retained_here {
+                    reasons.push(format!(
+                        "package record in `{repository_name}` has upstream=BLOCK"
+                    ));
+                }
+                if !retain_verdict.allowed && !reasons.iter().any(|r| r.contains("weak match")) {
+                    reasons.push(format!(
+                        "{} for `{repository_name}`",
+                        retain_verdict.describe()
+                    ));
+                }
+            }
+            if reasons.is_empty() {
+                exposure.push(ExposurePath {
+                    entry_repository: holder_name.to_string(),
+                    connection: path.connection.clone(),
+                    path: self.graph.names_of(&path.path),
+                    entry_has_record: self.record(holder, &key).is_some(),
+                });
+            } else {
+                blocked_by.push(format!(
+                    "{} via {}: {}",
+                    path.connection,
+                    self.graph.names_of(&path.path).join(" → "),
+                    reasons.join("; ")
+                ));
+            }
+        }
+
+        let internal_pattern = self
+            .config
+            .internal_patterns
+            .iter()
+            .find(|pattern| {
+                pattern.match_package(&format, namespace, &name) == Some(MatchStrength::Strong)
+            })
+            .map(|pattern| pattern.as_str().to_string());
+
+        let lookalike_of = if counts.external > 0 {
+            self.internal_by_fold
+                .get(&lookalike_key(&key))
+                .map(|candidates| {
+                    candidates
+                        .iter()
+                        .filter(|candidate| **candidate != key && candidate.0 == key.0)
+                        .map(display)
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+
+        let normalized = normalize_name(&format, &name);
+        let name_collisions = self.domain.repositories[repository]
+            .packages
+            .iter()
+            .map(coordinates)
+            .filter(|other| {
+                *other != key
+                    && other.0 == key.0
+                    && other.1 == key.1
+                    && normalize_name(&format, &other.2) == normalized
+            })
+            .map(|other| display(&other))
+            .collect();
+
+        let facts = PackageFacts {
+            arn: package_arn,
+            domain: self.name.clone(),
+            repository: repository_name,
+            scoped: namespace.is_some(),
+            namespace: namespace.map(str::to_string),
+            versions: counts,
+            highest,
+            external_outranks_internal,
+            unparsed_versions: unparsed,
+            internal_entry_here,
+            origin,
+            group,
+            external_reach: !reach.is_empty(),
+            exposed: !exposure.is_empty(),
+            exposure,
+            blocked_by,
+            internal_pattern,
+            lookalike_of,
+            name_collisions,
+            format: format_text,
+            name,
+        };
+        (facts, versions)
+    }
+
+    /// Package-level `upstream` of the record in `repository`; no record or no configuration
+    /// leaves the decision to the group.
+    fn upstream_allowed(&self, repository: usize, key: &Coordinates) -> bool {
+        self.record(repository, key)
+            .and_then(|entry| entry.package.origin_configuration.as_ref())
+            .and_then(|c| c.restrictions.as_ref())
+            .is_none_or(|r| r.upstream != AllowMode::Block)
+    }
+}
+
+fn entry_repository(version: &crate::inventory::PackageVersionSummary) -> Option<&str> {
+    version
+        .origin
+        .as_ref()?
+        .domain_entry_point
+        .as_ref()?
+        .repository_name
+        .as_deref()
+}
+
+/// Lookalike key of the rule `lookalike-of-internal-package`: format-free fold of namespace and name.
+fn lookalike_key(key: &Coordinates) -> (String, String) {
+    (fold_lookalike(&key.1), fold_lookalike(&key.2))
+}
