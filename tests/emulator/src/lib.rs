@@ -1,1 +1,355 @@
-//! A CodeArtifact emulator speaking the real REST-JSON protocol.
+//! A CodeArtifact emulator speaking the real REST-JSON protocol, for caguard's tests and demos.
+//!
+//! It serves one [`Inventory`] on 127.0.0.1, routes on method + path exactly as
+//! `codeartifact-api/service-2.json` does, answers with the model's response shapes and errors,
+//! changes its state on writes, and injects faults (latency, throttling, 5xx, AccessDenied,
+//! failing writes) deterministically under a seed. Point the real SDK at it with an endpoint
+//! override and static credentials:
+//!
+//! ```no_run
+//! # async fn demo(inventory: caguard::inventory::Inventory) -> std::io::Result<()> {
+//! use codeartifact_emulator::{Emulator, Options};
+//! let emulator = Emulator::start(inventory, Options::default()).await?;
+//! println!("endpoint: {}", emulator.endpoint_url());
+//! // ... aws_sdk_codeartifact::Config::builder().endpoint_url(emulator.endpoint_url()) ...
+//! # Ok(()) }
+//! ```
+//!
+//! Besides the API it answers `GET /__emulator/stats` (requests per operation) and
+//! `GET /__emulator/inventory` (the current state).
+
+mod error;
+mod faults;
+mod groups;
+mod ops;
+mod request;
+mod routes;
+
+pub use error::ApiError;
+pub use faults::glob_match;
+pub use routes::Operation;
+
+use bytes::Bytes;
+use caguard::inventory::Inventory;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::{Request as HttpRequest, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// How the emulator behaves beyond serving its inventory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Added to every API request before it is answered.
+    pub latency: Duration,
+    /// Fraction (0..=1) of API requests answered 429 ThrottlingException with `Retry-After`.
+    pub throttle_rate: f64,
+    /// Fraction (0..=1) of the remaining API requests answered 500 InternalServerException.
+    pub error_rate: f64,
+    /// Globs (`*` matches anything, `/` included) over the ARN a request addresses; a match is
+    /// answered 403 AccessDeniedException.
+    pub deny: Vec<String>,
+    /// After this many write requests, every further write fails with 500.
+    pub fail_writes_after: Option<u64>,
+    /// Seed of the fault decisions: the same seed and request order give the same faults.
+    pub seed: u64,
+    /// Page size when a request sends no `maxResults`. Below the 1000 maximum on purpose, so
+    /// clients that forget to paginate are caught by small test worlds.
+    pub default_page_size: usize,
+    /// The `Retry-After` seconds sent with an injected ThrottlingException.
+    pub retry_after_seconds: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            latency: Duration::ZERO,
+            throttle_rate: 0.0,
+            error_rate: 0.0,
+            deny: Vec::new(),
+            fail_writes_after: None,
+            seed: 0,
+            default_page_size: 100,
+            retry_after_seconds: 1,
+        }
+    }
+}
+
+/// State shared by all connections of one emulator.
+struct Shared {
+    inventory: Mutex<Inventory>,
+    stats: Mutex<BTreeMap<String, u64>>,
+    options: Options,
+    /// Sequence number of API requests, the input of the fault decisions.
+    sequence: AtomicU64,
+    writes: AtomicU64,
+}
+
+/// A poisoned lock only means a handler panicked mid-request; the data is still the best
+/// state there is, and a test harness must keep answering.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub struct Emulator;
+
+impl Emulator {
+    /// Starts serving `inventory` on 127.0.0.1 with an OS-chosen port.
+    pub async fn start(inventory: Inventory, options: Options) -> std::io::Result<EmulatorHandle> {
+        Self::start_on_port(inventory, options, 0).await
+    }
+
+    /// Starts serving on 127.0.0.1:`port` (0 lets the OS choose). Only the loopback interface
+    /// is ever bound: the emulator has no authentication worth the name.
+    pub async fn start_on_port(
+        inventory: Inventory,
+        options: Options,
+        port: u16,
+    ) -> std::io::Result<EmulatorHandle> {
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            inventory: Mutex::new(inventory),
+            stats: Mutex::new(BTreeMap::new()),
+            options,
+            sequence: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+        });
+        let server = tokio::spawn(accept_loop(listener, shared.clone()));
+        Ok(EmulatorHandle {
+            addr,
+            shared,
+            server,
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server and closes its connections.
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: JoinHandle<()>,
+}
+
+impl EmulatorHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, for the SDK's `endpoint_url`.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests received per operation name, faulted ones included.
+    pub fn stats(&self) -> BTreeMap<String, u64> {
+        lock(&self.shared.stats).clone()
+    }
+
+    /// Requests received for one operation.
+    pub fn count(&self, operation: &str) -> u64 {
+        lock(&self.shared.stats)
+            .get(operation)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The current state.
+    pub fn inventory(&self) -> Inventory {
+        lock(&self.shared.inventory).clone()
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        // Aborting the accept loop drops its JoinSet, which aborts every open connection.
+        self.server.abort();
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                let shared = shared.clone();
+                connections.spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let shared = shared.clone();
+                        async move { Ok::<_, Infallible>(handle(&shared, request).await) }
+                    });
+                    // A client that hangs up mid-request is not the emulator's problem.
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            // Reap finished connections so the set does not grow without bound.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+const MAX_BODY: usize = 1 << 20;
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as f64)
+        .unwrap_or(0.0)
+}
+
+fn json_response(status: u16, body: &serde_json::Value, request_id: &str) -> Response<Full<Bytes>> {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut response = Response::new(Full::new(Bytes::from(bytes)));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", value);
+    }
+    response
+}
+
+fn error_response(error: &ApiError, request_id: &str) -> Response<Full<Bytes>> {
+    let mut response = json_response(error.status, &error.body(), request_id);
+    let headers = response.headers_mut();
+    headers.insert("x-amzn-errortype", HeaderValue::from_static(error.code));
+    if let Some(seconds) = error.retry_after {
+        // Must be an integer, or the SDK cannot fill `retry_after_seconds` (notes §4).
+        headers.insert("retry-after", HeaderValue::from(seconds));
+    }
+    response
+}
+
+fn request_id(sequence: u64) -> String {
+    format!("00000000-0000-4000-8000-{sequence:012x}")
+}
+
+async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Full<Bytes>> {
+    let method = request.method().as_str().to_string();
+    let path = request.uri().path().to_string();
+    if let Some(response) = control(shared, &method, &path) {
+        return response;
+    }
+    let sequence = shared.sequence.fetch_add(1, Ordering::SeqCst);
+    let id = request_id(sequence);
+    let operation = Operation::route(&method, &path);
+    *lock(&shared.stats)
+        .entry(
+            operation
+                .map_or("UnknownOperation", Operation::name)
+                .to_string(),
+        )
+        .or_insert(0) += 1;
+    let options = &shared.options;
+    if !options.latency.is_zero() {
+        tokio::time::sleep(options.latency).await;
+    }
+    let Some(operation) = operation else {
+        return error_response(&ApiError::unknown_operation(&method, &path), &id);
+    };
+    let signed = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("AWS4-HMAC-SHA256 "));
+    if !signed {
+        let error = ApiError::access_denied(
+            "Missing Authentication Token: requests must be signed with SigV4",
+        );
+        return error_response(&error, &id);
+    }
+    match faults::decide(
+        options.seed,
+        sequence,
+        options.throttle_rate,
+        options.error_rate,
+    ) {
+        faults::Fault::Throttle => {
+            return error_response(&ApiError::throttling(options.retry_after_seconds), &id)
+        }
+        faults::Fault::ServerError => {
+            return error_response(
+                &ApiError::internal("Internal failure (injected by the emulator)"),
+                &id,
+            )
+        }
+        faults::Fault::None => {}
+    }
+    if operation.is_write() {
+        let written = shared.writes.fetch_add(1, Ordering::SeqCst);
+        if options
+            .fail_writes_after
+            .is_some_and(|limit| written >= limit)
+        {
+            let error = ApiError::internal(format!(
+                "Internal failure: writes fail after {written} (emulator --fail-writes-after)"
+            ));
+            return error_response(&error, &id);
+        }
+    }
+    let query = request::Query::parse(request.uri().query());
+    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return error_response(
+                &ApiError::cannot_parse("request body unreadable or over 1 MiB"),
+                &id,
+            )
+        }
+    };
+    let body = match request::parse_body(&body) {
+        Ok(body) => body,
+        Err(error) => return error_response(&error, &id),
+    };
+    let call = ops::Request {
+        operation,
+        query,
+        body,
+        deny: &options.deny,
+        default_page_size: options.default_page_size,
+        now: now(),
+    };
+    let result = ops::execute(&mut lock(&shared.inventory), &call);
+    match result {
+        Ok(body) => json_response(200, &body, &id),
+        Err(error) => error_response(&error, &id),
+    }
+}
+
+/// The emulator's own routes, outside the API: no signature, no faults, not counted.
+fn control(shared: &Shared, method: &str, path: &str) -> Option<Response<Full<Bytes>>> {
+    if method != "GET" {
+        return None;
+    }
+    let id = "emulator-control";
+    match path {
+        "/__emulator/stats" => {
+            let stats = lock(&shared.stats).clone();
+            Some(json_response(200, &serde_json::json!(stats), id))
+        }
+        "/__emulator/inventory" => {
+            let inventory = lock(&shared.inventory).clone();
+            let value = serde_json::to_value(&inventory).unwrap_or_default();
+            Some(json_response(200, &value, id))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real `aws-sdk-codeartifact` against the emulator.
+//!
+//! One test binary (modules below) so the SDK is linked once.
+
+mod binary;
+mod control;
+mod errors;
+mod groups;
+mod paging;
+mod reads;
+mod world;
+mod writes;
