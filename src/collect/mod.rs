@@ -1,0 +1,398 @@
+//! The live collector: CodeArtifact's read API → [`Inventory`]. The only module that reads
+//! from AWS.
+//!
+//! Credentials, region and endpoint resolve exactly as the AWS CLI resolves them (the
+//! `aws-config` default chain: environment, shared config and credentials files with
+//! profiles, SSO, web identity, ECS and EC2 instance metadata), with `--profile`, `--region`
+//! and `--endpoint-url` on top. Credentials are handed to the SDK and never printed or logged.
+//!
+//! # Calls
+//!
+//! Every fact comes from exactly one call, and no call is made twice:
+//!
+//! | call | per | gives |
+//! |---|---|---|
+//! | ListDomains (skipped with `--domain`) | account | domain names |
+//! | DescribeDomain | domain | DomainDescription |
+//! | GetDomainPermissionsPolicy | domain | policy (404 = none) |
+//! | ListPackageGroups | domain, page | PackageGroupDescription (the summary has every member, so no DescribePackageGroup) |
+//! | ListAllowedRepositoriesForGroup | group × restriction in ALLOW_SPECIFIC_REPOSITORIES, page | allowed lists |
+//! | ListRepositoriesInDomain | domain, page | repository names |
+//! | DescribeRepository | repository | upstreams, external connections |
+//! | GetRepositoryPermissionsPolicy | repository | policy (404 = none) |
+//! | ListPackages | repository, page | PackageSummary with origin configuration (so no DescribePackage) |
+//! | ListPackageVersions | package, page | versions with status and origin |
+//!
+//! Every page is 1000 items, the most the API allows; `pages(n) = max(1, ⌈n / 1000⌉)`. With
+//! D domains, G_d groups and R_d repositories in domain d, P_r packages in repository r, V_p
+//! versions of package p, and L_g,t the allowed list of group g for restriction type t:
+//!
+//! ```text
+//! calls = [no --domain] pages(D)
+//!       + Σ_d ( 2                                   DescribeDomain + GetDomainPermissionsPolicy
+//!             + pages(G_d)                          ListPackageGroups
+//!             + Σ_{g,t: mode(g,t) = ALLOW_SPECIFIC_REPOSITORIES} pages(|L_g,t|)
+//!             + pages(R_d)                          ListRepositoriesInDomain
+//!             + 2·R_d                               DescribeRepository + GetRepositoryPermissionsPolicy
+//!             + Σ_r ( pages(P_r) + Σ_p pages(V_p) ) ListPackages + ListPackageVersions )
+//! ```
+//!
+//! For most accounts that is about one call per package: ListPackageVersions dominates, and
+//! its account quota (200/s, shared here with ListPackages) sets the speed: 100,000 packages
+//! take a little over 8 minutes at the quota. [`minimum_calls`] computes the formula from an
+//! inventory, per operation; the test suite checks the emulator's counters against it.
+//!
+//! # Pacing and failures
+//!
+//! At most `--concurrency` requests are in flight, all requests together stay under
+//! `--max-rps`, and ListPackages + ListPackageVersions under [`LISTING_QUOTA_RPS`]. Throttling
+//! and 5xx answers are retried: by the SDK's standard retry strategy, then, honouring the
+//! service's `Retry-After`, by [`call`]. A call that still fails becomes a
+//! [`CollectionError`](crate::inventory::CollectionError) in the inventory (operation, ARN,
+//! error code, message) and the scan goes on; see [`walk`] for what is kept when.
+
+mod call;
+pub mod convert;
+mod limit;
+mod stats;
+mod walk;
+
+pub use call::{Failure, RetryPolicy};
+pub use limit::RateLimiter;
+pub use stats::{Op, OperationStats, Summary};
+
+use crate::cli::CollectArgs;
+use crate::inventory::{CollectionError, Inventory};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_codeartifact::config::retry::RetryConfig;
+use aws_sdk_codeartifact::config::timeout::TimeoutConfig;
+use aws_sdk_codeartifact::config::ProvideCredentials;
+use aws_sdk_codeartifact::error::DisplayErrorContext;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// ListPackages and ListPackageVersions requests per second at most, together: each has a
+/// 200/s account quota (notes §11), and sharing one budget leaves the other's quota to other
+/// clients of the account (CI builds listing versions while the scan runs).
+pub const LISTING_QUOTA_RPS: f64 = 200.0;
+
+/// Why a collection could not start. Failures of individual calls are not here: they are
+/// recorded in the inventory and the collection goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(
+        "no AWS region: pass --region, set AWS_REGION, or set `region` in the AWS profile"
+    )]
+    NoRegion,
+    #[error("no AWS credentials: {0}")]
+    Credentials(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+}
+
+/// Where to send requests and as whom; `None` leaves it to the default chain.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// What to collect and how fast.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Domains to collect; empty means every domain ListDomains returns.
+    pub domains: Vec<String>,
+    pub domain_owner: Option<String>,
+    /// Repositories to collect (in every domain); empty means all.
+    pub repositories: Vec<String>,
+    pub concurrency: usize,
+    pub max_rps: f64,
+    pub listing_rps: f64,
+    /// Attempts per request in the SDK's standard retry strategy.
+    pub max_attempts: u32,
+    /// The SDK's initial retry backoff (jittered, doubling) and this layer's first wait.
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Tries of the outer retry layer around each SDK call.
+    pub outer_attempts: u32,
+    pub max_retry_after: Duration,
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            domains: Vec::new(),
+            domain_owner: None,
+            repositories: Vec::new(),
+            concurrency: 16,
+            max_rps: 150.0,
+            listing_rps: LISTING_QUOTA_RPS,
+            max_attempts: 5,
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(20),
+            outer_attempts: 3,
+            max_retry_after: Duration::from_secs(20),
+            progress: false,
+        }
+    }
+}
+
+impl Options {
+    /// The options the command-line flags ask for.
+    pub fn from_args(args: &CollectArgs) -> Options {
+        Options {
+            domains: args.domains.clone(),
+            domain_owner: args.domain_owner.clone(),
+            repositories: args.repositories.clone(),
+            concurrency: args.concurrency as usize,
+            max_rps: args.max_rps,
+            max_attempts: args.max_attempts,
+            initial_backoff: Duration::from_millis(args.retry_backoff_ms),
+            max_retry_after: Duration::from_secs_f64(args.max_retry_after),
+            ..Options::default()
+        }
+    }
+}
+
+impl Source {
+    pub fn from_args(args: &CollectArgs) -> Source {
+        Source {
+            profile: args.profile.clone(),
+            region: args.region.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+        }
+    }
+}
+
+/// The SDK configuration the AWS CLI would use, with the flags' overrides.
+pub async fn load_sdk_config(source: &Source) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = &source.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &source.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &source.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+fn progress_bar(enabled: bool) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} packages  {msg}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// Collects the inventory the options ask for. Only a missing region or missing credentials
+/// stop it; every other failure is recorded in the inventory's `errors`.
+pub async fn collect(sdk: &SdkConfig, options: &Options) -> Result<(Inventory, Summary), CollectError> {
+    let started = Instant::now();
+    let region = sdk
+        .region()
+        .map(|region| region.as_ref().to_string())
+        .ok_or(CollectError::NoRegion)?;
+    // Resolve credentials once up front: a missing or expired login is one clear message
+    // instead of one recorded failure per call.
+    let provider = sdk.credentials_provider().ok_or_else(|| {
+        CollectError::Credentials("no credentials provider is configured".to_string())
+    })?;
+    provider
+        .provide_credentials()
+        .await
+        .map_err(|error| CollectError::Credentials(DisplayErrorContext(error).to_string()))?;
+
+    let counters = Arc::new(stats::Counters::default());
+    let config = aws_sdk_codeartifact::config::Builder::from(sdk)
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(options.max_attempts.max(1))
+                .with_initial_backoff(options.initial_backoff)
+                .with_max_backoff(options.max_backoff),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        )
+        .interceptor(stats::AttemptCounter(counters.clone()))
+        .build();
+    let progress = progress_bar(options.progress);
+    let ctx = Arc::new(walk::Ctx::new(
+        aws_sdk_codeartifact::Client::from_conf(config),
+        region.clone(),
+        options.domain_owner.clone(),
+        options.repositories.clone(),
+        limit::Gate::new(options.concurrency, options.max_rps, options.listing_rps),
+        counters.clone(),
+        RetryPolicy {
+            outer_attempts: options.outer_attempts.max(1),
+            backoff: options.initial_backoff,
+            max_retry_after: options.max_retry_after,
+        },
+        progress.clone(),
+    ));
+    // The bar's message is refreshed from the counters, not by every call, to keep the hot
+    // path free of terminal work.
+    let ticker = (!progress.is_hidden()).then(|| {
+        let (counters, progress) = (counters.clone(), progress.clone());
+        tokio::spawn(async move {
+            loop {
+                progress.set_message(format!(
+                    "{} calls, {} retries, {} failed",
+                    counters.total_calls(),
+                    counters.retries(),
+                    counters.failures()
+                ));
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        })
+    });
+
+    let names = if options.domains.is_empty() {
+        walk::domain_names(&ctx).await
+    } else {
+        options.domains.clone()
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, name) in names.into_iter().enumerate() {
+        let ctx = ctx.clone();
+        tasks.spawn(async move { (index, walk::domain(ctx, name).await) });
+    }
+    let mut domains = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((index, Some(entry))) => domains.push((index, entry)),
+            Ok((_, None)) => {}
+            Err(error) => ctx.record(
+                Op::DescribeDomain,
+                &crate::arn::domain(&region, options.domain_owner.as_deref().unwrap_or(""), "*"),
+                Failure::new("InternalError", error.to_string()),
+            ),
+        }
+    }
+    domains.sort_by_key(|(index, _)| *index);
+
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    progress.finish_and_clear();
+
+    let mut errors = ctx.take_errors();
+    // A name the filter asked for but no domain has: without this, a typo would scan nothing
+    // and pass the gate.
+    for missing in ctx.missing_repositories() {
+        errors.push(CollectionError {
+            operation: Op::ListRepositoriesInDomain.name().to_string(),
+            resource: missing.clone(),
+            code: "ResourceNotFoundException".to_string(),
+            message: format!("repository `{missing}` (--repository) is in none of the collected domains"),
+        });
+    }
+    let mut inventory = Inventory::new();
+    inventory.region = Some(region);
+    inventory.collected_at = Some(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_secs() as f64)
+            .unwrap_or_default(),
+    );
+    inventory.domains = domains.into_iter().map(|(_, entry)| entry).collect();
+    inventory.errors = errors;
+
+    let mut summary = Summary::from_counters(&counters, started.elapsed());
+    summary.errors = inventory.errors.len() as u64;
+    summary.domains = inventory.domains.len();
+    for domain in &inventory.domains {
+        summary.package_groups += domain.package_groups.len();
+        summary.repositories += domain.repositories.len();
+        for repository in &domain.repositories {
+            summary.packages += repository.packages.len();
+            summary.versions += repository.packages.iter().map(|p| p.versions.len()).sum::<usize>();
+        }
+    }
+    Ok((inventory, summary))
+}
+
+/// Collects with the flags' settings on a runtime of its own, so the rest of the program
+/// stays synchronous.
+pub fn collect_blocking(args: &CollectArgs, progress: bool) -> Result<(Inventory, Summary), CollectError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let source = Source::from_args(args);
+    let options = Options {
+        progress,
+        ..Options::from_args(args)
+    };
+    runtime.block_on(async {
+        let sdk = load_sdk_config(&source).await;
+        collect(&sdk, &options).await
+    })
+}
+
+/// `max(1, ⌈n / 1000⌉)`: a List call returns at most 1000 items, and even an empty list
+/// takes one call to learn that it is empty.
+pub fn pages(items: usize) -> u64 {
+    (items.div_ceil(walk::PAGE_SIZE as usize)).max(1) as u64
+}
+
+/// The fewest calls per operation that collect `inventory` (the formula in the module docs),
+/// with ListDomains counted when `list_domains` (no `--domain` given).
+pub fn minimum_calls(inventory: &Inventory, list_domains: bool) -> BTreeMap<&'static str, u64> {
+    let mut calls: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut add = |op: Op, n: u64| *calls.entry(op.name()).or_insert(0) += n;
+    if list_domains {
+        add(Op::ListDomains, pages(inventory.domains.len()));
+    }
+    for domain in &inventory.domains {
+        add(Op::DescribeDomain, 1);
+        add(Op::GetDomainPermissionsPolicy, 1);
+        add(Op::ListPackageGroups, pages(domain.package_groups.len()));
+        for group in &domain.package_groups {
+            for kind in convert::specific_repository_restrictions(group) {
+                let listed = group.allowed_repositories.get(&kind).map_or(0, Vec::len);
+                add(Op::ListAllowedRepositoriesForGroup, pages(listed));
+            }
+        }
+        add(Op::ListRepositoriesInDomain, pages(domain.repositories.len()));
+        for repository in &domain.repositories {
+            add(Op::DescribeRepository, 1);
+            add(Op::GetRepositoryPermissionsPolicy, 1);
+            add(Op::ListPackages, pages(repository.packages.len()));
+            for package in &repository.packages {
+                add(Op::ListPackageVersions, pages(package.versions.len()));
+            }
+        }
+    }
+    calls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_of_a_thousand_at_least_one() {
+        assert_eq!(pages(0), 1);
+        assert_eq!(pages(1), 1);
+        assert_eq!(pages(1000), 1);
+        assert_eq!(pages(1001), 2);
+        assert_eq!(pages(2500), 3);
+    }
+}

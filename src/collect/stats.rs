@@ -1,0 +1,243 @@
+//! What the collection cost: calls and HTTP requests per operation, retries, failures, time.
+
+use aws_sdk_codeartifact::config::interceptors::{
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
+use aws_sdk_codeartifact::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_codeartifact::error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The read operations the collector uses, and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Op {
+    ListDomains,
+    DescribeDomain,
+    GetDomainPermissionsPolicy,
+    ListPackageGroups,
+    ListAllowedRepositoriesForGroup,
+    ListRepositoriesInDomain,
+    DescribeRepository,
+    GetRepositoryPermissionsPolicy,
+    ListPackages,
+    ListPackageVersions,
+}
+
+impl Op {
+    pub const ALL: [Op; 10] = [
+        Op::ListDomains,
+        Op::DescribeDomain,
+        Op::GetDomainPermissionsPolicy,
+        Op::ListPackageGroups,
+        Op::ListAllowedRepositoriesForGroup,
+        Op::ListRepositoriesInDomain,
+        Op::DescribeRepository,
+        Op::GetRepositoryPermissionsPolicy,
+        Op::ListPackages,
+        Op::ListPackageVersions,
+    ];
+
+    /// The API operation name, as in the model, IAM actions (`codeartifact:<name>`) and errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::ListDomains => "ListDomains",
+            Op::DescribeDomain => "DescribeDomain",
+            Op::GetDomainPermissionsPolicy => "GetDomainPermissionsPolicy",
+            Op::ListPackageGroups => "ListPackageGroups",
+            Op::ListAllowedRepositoriesForGroup => "ListAllowedRepositoriesForGroup",
+            Op::ListRepositoriesInDomain => "ListRepositoriesInDomain",
+            Op::DescribeRepository => "DescribeRepository",
+            Op::GetRepositoryPermissionsPolicy => "GetRepositoryPermissionsPolicy",
+            Op::ListPackages => "ListPackages",
+            Op::ListPackageVersions => "ListPackageVersions",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|op| op.name() == name)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Live counters, shared by every task and by the SDK interceptor.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Logical calls (one per page), whatever it took to get an answer.
+    calls: [AtomicU64; 10],
+    /// HTTP requests sent, retries included.
+    requests: [AtomicU64; 10],
+    throttled: AtomicU64,
+    server_errors: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl Counters {
+    pub fn call(&self, op: Op) {
+        self.calls[op.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn failed(&self) {
+        self.failed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn total_calls(&self) -> u64 {
+        self.calls.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+    }
+
+    pub fn total_requests(&self) -> u64 {
+        self.requests.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+    }
+
+    pub fn retries(&self) -> u64 {
+        self.total_requests().saturating_sub(self.total_calls())
+    }
+
+    pub fn failures(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts every HTTP attempt the SDK makes, including the retries its retry strategy makes
+/// internally and which the caller never sees, and the throttled / 5xx answers among them.
+#[derive(Debug)]
+pub struct AttemptCounter(pub Arc<Counters>);
+
+impl Intercept for AttemptCounter {
+    fn name(&self) -> &'static str {
+        "caguard::AttemptCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(op) = cfg.load::<Metadata>().and_then(|m| Op::from_name(m.name())) {
+            self.0.requests[op.index()].fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let status = context.response().status().as_u16();
+        if status == 429 {
+            self.0.throttled.fetch_add(1, Ordering::Relaxed);
+        } else if status >= 500 {
+            self.0.server_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// Per-operation numbers of one collection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OperationStats {
+    /// Logical calls: one per page.
+    pub calls: u64,
+    /// HTTP requests, retries included.
+    pub requests: u64,
+}
+
+/// What a collection cost and found, printed to stderr after it.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub operations: BTreeMap<&'static str, OperationStats>,
+    pub retries: u64,
+    pub throttled: u64,
+    pub server_errors: u64,
+    /// Calls that failed for good (each is in the inventory's `errors`).
+    pub errors: u64,
+    pub elapsed: Duration,
+    pub domains: usize,
+    pub repositories: usize,
+    pub package_groups: usize,
+    pub packages: usize,
+    pub versions: usize,
+}
+
+impl Summary {
+    pub fn from_counters(counters: &Counters, elapsed: Duration) -> Summary {
+        let operations = Op::ALL
+            .into_iter()
+            .map(|op| {
+                (
+                    op.name(),
+                    OperationStats {
+                        calls: counters.calls[op.index()].load(Ordering::Relaxed),
+                        requests: counters.requests[op.index()].load(Ordering::Relaxed),
+                    },
+                )
+            })
+            .collect();
+        Summary {
+            operations,
+            retries: counters.retries(),
+            throttled: counters.throttled.load(Ordering::Relaxed),
+            server_errors: counters.server_errors.load(Ordering::Relaxed),
+            errors: counters.failures(),
+            elapsed,
+            ..Summary::default()
+        }
+    }
+
+    pub fn total_calls(&self) -> u64 {
+        self.operations.values().map(|o| o.calls).sum()
+    }
+
+    pub fn total_requests(&self) -> u64 {
+        self.operations.values().map(|o| o.requests).sum()
+    }
+
+    /// The stderr summary: calls per operation, retries, errors, elapsed.
+    pub fn render(&self) -> String {
+        let seconds = self.elapsed.as_secs_f64();
+        let mut text = format!(
+            "collected {} domain(s), {} repositories, {} package groups, {} packages, {} versions in {seconds:.1} s\n",
+            self.domains, self.repositories, self.package_groups, self.packages, self.versions
+        );
+        let _ = writeln!(text, "  {:<34} {:>9} {:>9}", "operation", "calls", "requests");
+        for (name, stats) in self.operations.iter().filter(|(_, s)| s.requests + s.calls > 0) {
+            let _ = writeln!(text, "  {name:<34} {:>9} {:>9}", stats.calls, stats.requests);
+        }
+        let rate = if seconds > 0.0 {
+            self.total_requests() as f64 / seconds
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            text,
+            "  {:<34} {:>9} {:>9}  ({rate:.0} requests/s)",
+            "total",
+            self.total_calls(),
+            self.total_requests()
+        );
+        let _ = writeln!(
+            text,
+            "  retries: {} (throttled answers: {}, server errors: {}); failed calls: {}{}",
+            self.retries,
+            self.throttled,
+            self.server_errors,
+            self.errors,
+            if self.errors > 0 {
+                " — the inventory is INCOMPLETE, see its `errors`"
+            } else {
+                ""
+            }
+        );
+        text
+    }
+}
