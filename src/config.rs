@@ -340,7 +340,7 @@ mod tests {
         let config = parse(
             r#"
 [internal]
-patterns = ["/npm/acme/*", "/pypi//acme-~"]
+patterns = ["/npm/acme/*", "/pypi//acme~"]
 [trust]
 accounts = ["444455556666"]
 [rules.mixed-origin-package]

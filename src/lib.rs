@@ -1,29 +1,21 @@
 //! caguard: a supply-chain policy scanner for AWS CodeArtifact.
 //!
 //! The pipeline is visible in the module tree:
-//! `collect` → `inventory` → `facts` → `rules` → `finding` → `report` / `fix`.
+//! `inventory` → `facts` → `rules` → `finding` → `gate` → `report` / `fix`.
 
+pub mod app;
 pub mod arn;
 pub mod cli;
+pub mod collect;
+pub mod config;
 pub mod exit;
 pub mod facts;
 pub mod finding;
+pub mod fix;
+pub mod gate;
 pub mod inventory;
+pub mod logging;
+pub mod report;
+pub mod rules;
 
-use exit::Outcome;
-
-/// Runs one command and decides how the process ends. Errors are printed here, once.
-pub fn run(cli: cli::Cli) -> Outcome {
-    match cli.command {
-        cli::Command::Facts(args) => match inventory::Inventory::load(&args.inventory) {
-            Ok(inventory) => {
-                println!("{}", inventory.to_json());
-                Outcome::Clean
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                Outcome::UsageError
-            }
-        },
-    }
-}
+pub use app::run;

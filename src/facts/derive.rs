@@ -609,6 +609,12 @@ impl<'a> DomainContext<'a> {
                     connection: path.connection.clone(),
                     path: self.graph.names_of(&path.path),
                     entry_has_record: self.record(holder, &key).is_some(),
+                    entry_publish: self
+                        .record(holder, &key)
+                        .and_then(|entry| entry.package.origin_configuration.as_ref())
+                        .and_then(|c| c.restrictions.as_ref())
+                        .map(|r| r.publish.as_str().to_string()),
+                    blocking_cuts_internal_flow: self.internal_flows_into(holder, &key),
                 });
             } else {
                 blocked_by.push(format!(
@@ -682,6 +688,16 @@ impl<'a> DomainContext<'a> {
             name,
         };
         (facts, versions)
+    }
+
+    /// Whether INTERNAL versions of the package are held by a repository that `repository`
+    /// searches (itself excluded), so that its `upstream` setting also governs that flow.
+    fn internal_flows_into(&self, repository: usize, key: &Coordinates) -> bool {
+        self.graph.closure(repository).iter().skip(1).any(|reached| {
+            self.record(reached.repository, key).is_some_and(|entry| {
+                entry.versions.iter().any(|v| origin_of(v) == OriginType::Internal)
+            })
+        })
     }
 
     /// Package-level `upstream` of the record in `repository`; no record or no configuration

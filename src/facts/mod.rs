@@ -4,9 +4,13 @@
 //! deterministic: package-group association and effective modes, the upstream graph and
 //! exposure, version ordering per format, name normalization, resource-policy grants.
 
+mod derive;
+pub mod groups;
 pub mod model;
 pub mod names;
 pub mod pattern;
 pub mod policy;
 pub mod upstream;
 pub mod version;
+
+pub use derive::{derive, Facts, FactsConfig};

@@ -167,6 +167,11 @@ pub struct ExposurePath {
     pub path: Vec<String>,
     /// Whether the entry repository has a record of this package.
     pub entry_has_record: bool,
+    /// The entry repository's package-level `publish` setting, or null without a record.
+    pub entry_publish: Option<String>,
+    /// Blocking `upstream` at the entry repository would also stop INTERNAL versions of this
+    /// package that reach it from its own upstreams.
+    pub blocking_cuts_internal_flow: bool,
 }
 
 /// Facts of a package in one repository.

@@ -1,0 +1,223 @@
+//! The CI gate: suppressions, baseline, and the one function that decides the exit outcome.
+
+use crate::config::{Date, Suppression};
+use crate::exit::Outcome;
+use crate::finding::{BaselineState, Finding, Severity, SuppressionState};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// `--fail-on`: the lowest severity that fails the gate, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    None,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
+/// How a configured suppression fared in this scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuppressionUse {
+    pub rule: String,
+    pub resource: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// `used`, `unused` (matched nothing) or `expired` (matched findings are reported again).
+    pub status: String,
+    pub matched: usize,
+    /// Where the entry is in the config, `line:column`.
+    pub position: String,
+}
+
+/// Marks suppressed findings and reports every suppression's use. Expired suppressions do not
+/// suppress: a forgotten exception must not hide a risk forever.
+pub fn apply_suppressions(findings: &mut [Finding], suppressions: &[Suppression], today: Date) -> Vec<SuppressionUse> {
+    suppressions
+        .iter()
+        .map(|suppression| {
+            let expired = suppression.expired(today);
+            let mut matched = 0;
+            for finding in findings.iter_mut() {
+                if suppression.matches(&finding.rule_id, &finding.resource.arn) {
+                    matched += 1;
+                    if !expired && finding.suppression.is_none() {
+                        finding.suppression = Some(SuppressionState {
+                            reason: suppression.reason.clone(),
+                            expires: suppression.expires.map(|d| d.to_string()),
+                        });
+                    }
+                }
+            }
+            let status = if expired {
+                "expired"
+            } else if matched == 0 {
+                "unused"
+            } else {
+                "used"
+            };
+            SuppressionUse {
+                rule: suppression.rule.clone(),
+                resource: suppression.resource.clone(),
+                reason: suppression.reason.clone(),
+                expires: suppression.expires.map(|d| d.to_string()),
+                status: status.to_string(),
+                matched,
+                position: format!("{}:{}", suppression.position.line, suppression.position.column),
+            }
+        })
+        .collect()
+}
+
+/// Why a baseline report could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{path}: cannot read baseline: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: not a caguard JSON report: {message}")]
+    Format {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// Fingerprints of the findings of a previous JSON report (`reportVersion` 1).
+pub fn load_baseline(path: &Path) -> Result<BTreeSet<String>, BaselineError> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Report {
+        report_version: u32,
+        findings: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        fingerprint: String,
+    }
+    let display = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
+        path: display.clone(),
+        source,
+    })?;
+    let report: Report = serde_json::from_str(&text).map_err(|e| BaselineError::Format {
+        path: display.clone(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    if report.report_version != 1 {
+        return Err(BaselineError::Format {
+            path: display,
+            line: 1,
+            column: 1,
+            message: format!("reportVersion {} is not supported (expected 1)", report.report_version),
+        });
+    }
+    Ok(report.findings.into_iter().map(|f| f.fingerprint).collect())
+}
+
+/// Marks findings present in the baseline as existing.
+pub fn apply_baseline(findings: &mut [Finding], baseline: &BTreeSet<String>) {
+    for finding in findings {
+        if baseline.contains(&finding.fingerprint) {
+            finding.baseline = BaselineState::Existing;
+        }
+    }
+}
+
+/// Whether a finding counts against the gate: new, not suppressed, at or above the threshold.
+pub fn counts(finding: &Finding, threshold: Option<Severity>) -> bool {
+    threshold.is_some_and(|threshold| finding.severity >= threshold)
+        && finding.suppression.is_none()
+        && finding.baseline == BaselineState::New
+}
+
+/// The exit outcome of a scan (`design.md` §5): a policy failure wins over an incomplete
+/// collection, because a known violation must fail the job whatever else went wrong.
+pub fn outcome(findings: &[Finding], fail_on: FailOn, collection_incomplete: bool) -> Outcome {
+    let threshold = fail_on.threshold();
+    if findings.iter().any(|finding| counts(finding, threshold)) {
+        Outcome::PolicyFailed
+    } else if collection_incomplete {
+        Outcome::Incomplete
+    } else {
+        Outcome::Clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Position;
+    use crate::finding::Resource;
+
+    fn finding(rule: &str, severity: Severity, arn: &str) -> Finding {
+        Finding::new(rule, severity, Resource::new(arn, "package"), "t".into(), "m".into())
+    }
+
+    #[test]
+    fn outcome_table() {
+        let high = vec![finding("r", Severity::High, "arn:a")];
+        assert_eq!(outcome(&high, FailOn::High, false), Outcome::PolicyFailed);
+        assert_eq!(outcome(&high, FailOn::Critical, false), Outcome::Clean);
+        assert_eq!(outcome(&high, FailOn::None, false), Outcome::Clean);
+        assert_eq!(outcome(&high, FailOn::Critical, true), Outcome::Incomplete);
+        assert_eq!(outcome(&high, FailOn::Low, true), Outcome::PolicyFailed);
+        assert_eq!(outcome(&[], FailOn::Info, false), Outcome::Clean);
+    }
+
+    #[test]
+    fn suppressions_and_baseline_do_not_count() {
+        let mut findings = vec![
+            finding("r", Severity::Critical, "arn:aws:codeartifact:r:1:package/d/app/npm//a"),
+            finding("r", Severity::Critical, "arn:aws:codeartifact:r:1:package/d/other/npm//a"),
+        ];
+        let today = Date { year: 2026, month: 11, day: 21 };
+        let suppression = |resource: &str, expires: Option<Date>| Suppression {
+            rule: "r".into(),
+            resource: resource.into(),
+            reason: "accepted".into(),
+            expires,
+            position: Position { line: 3, column: 1 },
+        };
+        let uses = apply_suppressions(
+            &mut findings,
+            &[
+                suppression("arn:aws:codeartifact:r:1:package/d/app/*", None),
+                suppression("arn:aws:codeartifact:r:1:package/d/nothing", None),
+                suppression("arn:aws:codeartifact:r:1:package/d/other/*", Some(Date { day: 20, ..today })),
+            ],
+            today,
+        );
+        let statuses: Vec<&str> = uses.iter().map(|u| u.status.as_str()).collect();
+        assert_eq!(statuses, ["used", "unused", "expired"]);
+        assert!(findings[0].suppression.is_some() && findings[1].suppression.is_none());
+        assert_eq!(outcome(&findings, FailOn::High, false), Outcome::PolicyFailed);
+        let baseline: BTreeSet<String> = [findings[1].fingerprint.clone()].into();
+        apply_baseline(&mut findings, &baseline);
+        assert_eq!(findings[1].baseline, BaselineState::Existing);
+        assert_eq!(outcome(&findings, FailOn::High, false), Outcome::Clean);
+    }
+}

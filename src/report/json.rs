@@ -1,0 +1,279 @@
+//! JSON report, version 1. Its own types, so internal refactors cannot change the format; the
+//! committed JSON Schema (`schemas/report-v1.schema.json`) is generated from them and a test
+//! keeps the two equal.
+
+use super::ScanResult;
+use crate::finding::Finding;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub const REPORT_VERSION: u32 = 1;
+
+/// A caguard scan report.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(title = "caguard report v1")]
+pub struct Report {
+    /// Always 1 for this format.
+    pub report_version: u32,
+    pub tool: Tool,
+    pub scan: Scan,
+    /// API calls that failed during collection; non-empty means the scan is incomplete.
+    pub collection_errors: Vec<CollectionErrorEntry>,
+    /// Inventory problems found while deriving facts.
+    pub warnings: Vec<String>,
+    pub summary: Summary,
+    /// Configured suppressions and whether they matched.
+    pub suppressions: Vec<SuppressionEntry>,
+    /// Sorted by severity (most severe first), rule id, ARN.
+    pub findings: Vec<FindingEntry>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Scan {
+    /// `inventory` or `live`.
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub accounts: Vec<String>,
+    pub domains: Vec<String>,
+    /// When the inventory was collected (epoch seconds), if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<f64>,
+    /// False when some API calls failed: the findings may be missing some.
+    pub complete: bool,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CollectionErrorEntry {
+    pub operation: String,
+    pub resource: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub total: usize,
+    /// Counts of all findings by severity (critical, high, medium, low, info).
+    pub by_severity: BTreeMap<String, usize>,
+    pub suppressed: usize,
+    /// Findings not in the baseline.
+    pub new: usize,
+    /// Findings already in the baseline.
+    pub existing: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SuppressionEntry {
+    pub rule: String,
+    pub resource: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// `used`, `unused` or `expired`.
+    pub status: String,
+    pub matched: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FindingEntry {
+    pub rule_id: String,
+    /// critical, high, medium, low or info.
+    pub severity: String,
+    pub title: String,
+    pub message: String,
+    pub resource: ResourceEntry,
+    /// The facts that made the rule true, by fact path.
+    pub evidence: BTreeMap<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<FixEntry>,
+    /// Stable identity: hex(sha256(ruleId 0x00 ARN))[..32].
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<SuppressionState>,
+    /// `new` or `existing` (present in the baseline).
+    pub baseline_state: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceEntry {
+    pub arn: String,
+    /// domain, repository, package-group, package or version.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FixEntry {
+    /// `safe` (applied by --fix) or `unsafe` (only with --fix=all).
+    pub safety: String,
+    pub description: String,
+    pub calls: Vec<FixCallEntry>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FixCallEntry {
+    pub operation: String,
+    pub resource: String,
+    pub parameters: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SuppressionState {
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+fn entry(finding: &Finding) -> FindingEntry {
+    let resource = &finding.resource;
+    FindingEntry {
+        rule_id: finding.rule_id.clone(),
+        severity: finding.severity.as_str().to_string(),
+        title: finding.title.clone(),
+        message: finding.message.clone(),
+        resource: ResourceEntry {
+            arn: resource.arn.clone(),
+            kind: resource.kind.clone(),
+            domain: resource.domain.clone(),
+            repository: resource.repository.clone(),
+            format: resource.format.clone(),
+            namespace: resource.namespace.clone(),
+            name: resource.name.clone(),
+            pattern: resource.pattern.clone(),
+        },
+        evidence: finding.evidence.clone(),
+        fix: finding.fix.as_ref().map(|fix| FixEntry {
+            safety: match fix.safety {
+                crate::finding::Safety::Safe => "safe",
+                crate::finding::Safety::Unsafe => "unsafe",
+            }
+            .to_string(),
+            description: fix.description.clone(),
+            calls: fix
+                .calls
+                .iter()
+                .map(|call| FixCallEntry {
+                    operation: call.operation.clone(),
+                    resource: call.resource.clone(),
+                    parameters: call.parameters.clone(),
+                })
+                .collect(),
+        }),
+        fingerprint: finding.fingerprint.clone(),
+        suppression: finding.suppression.as_ref().map(|s| SuppressionState {
+            reason: s.reason.clone(),
+            expires: s.expires.clone(),
+        }),
+        baseline_state: match finding.baseline {
+            crate::finding::BaselineState::New => "new",
+            crate::finding::BaselineState::Existing => "existing",
+        }
+        .to_string(),
+    }
+}
+
+/// Builds the report document.
+pub fn report(result: &ScanResult) -> Report {
+    let mut by_severity: BTreeMap<String, usize> = crate::finding::Severity::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    for finding in &result.findings {
+        *by_severity.entry(finding.severity.as_str().to_string()).or_default() += 1;
+    }
+    let existing = result
+        .findings
+        .iter()
+        .filter(|f| f.baseline == crate::finding::BaselineState::Existing)
+        .count();
+    Report {
+        report_version: REPORT_VERSION,
+        tool: Tool {
+            name: "caguard".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        scan: Scan {
+            source: result.source.kind.clone(),
+            inventory: result.source.path.clone(),
+            region: result.source.region.clone(),
+            accounts: result.source.accounts.clone(),
+            domains: result.source.domains.clone(),
+            collected_at: result.source.collected_at,
+            complete: result.complete(),
+        },
+        collection_errors: result
+            .collection_errors
+            .iter()
+            .map(|e| CollectionErrorEntry {
+                operation: e.operation.clone(),
+                resource: e.resource.clone(),
+                code: e.code.clone(),
+                message: e.message.clone(),
+            })
+            .collect(),
+        warnings: result.warnings.clone(),
+        summary: Summary {
+            total: result.findings.len(),
+            by_severity,
+            suppressed: result.findings.iter().filter(|f| f.suppression.is_some()).count(),
+            new: result.findings.len() - existing,
+            existing,
+        },
+        suppressions: result
+            .suppressions
+            .iter()
+            .map(|s| SuppressionEntry {
+                rule: s.rule.clone(),
+                resource: s.resource.clone(),
+                reason: s.reason.clone(),
+                expires: s.expires.clone(),
+                status: s.status.clone(),
+                matched: s.matched,
+            })
+            .collect(),
+        findings: result.findings.iter().map(entry).collect(),
+    }
+}
+
+/// The report as pretty JSON with a trailing newline.
+pub fn render(result: &ScanResult) -> String {
+    let mut text = serde_json::to_string_pretty(&report(result)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The JSON Schema of the report, as committed in `schemas/report-v1.schema.json`.
+pub fn schema() -> String {
+    let mut text = serde_json::to_string_pretty(&schemars::schema_for!(Report)).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,244 @@
+//! Evaluation of rules over facts: data-parallel per resource, deterministic output.
+
+use super::{Rule, RuleSet, Scope};
+use crate::config::Config;
+use crate::facts::model::{GroupFacts, PackageFacts};
+use crate::facts::Facts;
+use crate::finding::{Finding, Resource};
+use crate::fix::plan;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+/// A rule whose condition could not be evaluated on a resource (e.g. it did not return a bool).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{source_file}: rule `{rule}` on {resource}: {message}")]
+pub struct EvalError {
+    pub source_file: String,
+    pub rule: String,
+    pub resource: String,
+    pub message: String,
+}
+
+/// What the engine needs of one resource's facts.
+trait Subject: Serialize + Sync {
+    fn resource(&self) -> Resource;
+    fn planned_fix(&self, _rule: &Rule) -> Option<crate::finding::PlannedFix> {
+        None
+    }
+}
+
+impl Subject for crate::facts::model::DomainFacts {
+    fn resource(&self) -> Resource {
+        Resource {
+            domain: Some(self.name.clone()),
+            ..Resource::new(&self.arn, "domain")
+        }
+    }
+}
+
+impl Subject for crate::facts::model::RepositoryFacts {
+    fn resource(&self) -> Resource {
+        Resource {
+            domain: Some(self.domain.clone()),
+            repository: Some(self.name.clone()),
+            ..Resource::new(&self.arn, "repository")
+        }
+    }
+}
+
+impl Subject for GroupFacts {
+    fn resource(&self) -> Resource {
+        Resource {
+            domain: Some(self.domain.clone()),
+            pattern: Some(self.pattern.clone()),
+            format: self.format.clone(),
+            ..Resource::new(&self.arn, "package-group")
+        }
+    }
+
+    fn planned_fix(&self, rule: &Rule) -> Option<crate::finding::PlannedFix> {
+        plan::plan_group(rule.fix.as_ref()?, self)
+    }
+}
+
+impl Subject for PackageFacts {
+    fn resource(&self) -> Resource {
+        Resource {
+            domain: Some(self.domain.clone()),
+            repository: Some(self.repository.clone()),
+            format: Some(self.format.clone()),
+            namespace: self.namespace.clone(),
+            name: Some(self.name.clone()),
+            ..Resource::new(&self.arn, "package")
+        }
+    }
+
+    fn planned_fix(&self, rule: &Rule) -> Option<crate::finding::PlannedFix> {
+        plan::plan_package(rule.fix.as_ref()?, self)
+    }
+}
+
+impl Subject for crate::facts::model::VersionFacts {
+    fn resource(&self) -> Resource {
+        // Versions have no ARN of their own; the package ARN plus the version keeps identities apart.
+        Resource {
+            domain: Some(self.domain.clone()),
+            repository: Some(self.repository.clone()),
+            format: Some(self.format.clone()),
+            namespace: self.namespace.clone(),
+            name: Some(self.name.clone()),
+            ..Resource::new(format!("{}/{}", self.package_arn, self.version), "version")
+        }
+    }
+}
+
+/// Evaluates every enabled rule over the facts. Findings come back sorted (most severe first,
+/// then rule id, then ARN), without suppression or baseline state.
+pub fn evaluate(rules: &RuleSet, facts: &Facts, config: &Config) -> Result<Vec<Finding>, EvalError> {
+    let enabled: Vec<&Rule> = rules
+        .rules
+        .iter()
+        .filter(|rule| config.rules.get(&rule.id).is_none_or(|settings| settings.enabled))
+        .collect();
+    let of_scope = |scope: Scope| -> Vec<&Rule> { enabled.iter().copied().filter(|r| r.scope == scope).collect() };
+    let mut findings = Vec::new();
+    findings.extend(run(&of_scope(Scope::Domain), &facts.domains, config)?);
+    findings.extend(run(&of_scope(Scope::Repository), &facts.repositories, config)?);
+    findings.extend(run(&of_scope(Scope::PackageGroup), &facts.package_groups, config)?);
+    findings.extend(run(&of_scope(Scope::Package), &facts.packages, config)?);
+    findings.extend(run(&of_scope(Scope::Version), &facts.versions, config)?);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(findings)
+}
+
+fn run<S: Subject>(rules: &[&Rule], subjects: &[S], config: &Config) -> Result<Vec<Finding>, EvalError> {
+    if rules.is_empty() {
+        return Ok(Vec::new());
+    }
+    let per_subject: Vec<Result<Vec<Finding>, EvalError>> = subjects
+        .par_iter()
+        .map_init(cel::Context::default, |root, subject| {
+            evaluate_subject(root, rules, subject, config)
+        })
+        .collect();
+    let mut findings = Vec::new();
+    for result in per_subject {
+        findings.extend(result?);
+    }
+    Ok(findings)
+}
+
+fn evaluate_subject<S: Subject>(
+    root: &mut cel::Context,
+    rules: &[&Rule],
+    subject: &S,
+    config: &Config,
+) -> Result<Vec<Finding>, EvalError> {
+    let error = |rule: &Rule, message: String| EvalError {
+        source_file: rule.source.clone(),
+        rule: rule.id.clone(),
+        resource: subject.resource().arn,
+        message,
+    };
+    let value = cel::to_value(subject).map_err(|e| error(rules[0], format!("facts do not convert to CEL: {e}")))?;
+    let mut context = root.new_inner_scope();
+    context.add_variable_from_value(rules[0].scope.variable(), value);
+    let mut findings = Vec::new();
+    let mut json: Option<Value> = None;
+    for rule in rules {
+        match rule.program().execute(&context) {
+            Ok(cel::Value::Bool(true)) => {}
+            Ok(cel::Value::Bool(false)) => continue,
+            Ok(other) => return Err(error(rule, format!("`when` returned {other:?}, not a bool"))),
+            Err(e) => return Err(error(rule, format!("`when` failed: {e}"))),
+        }
+        let facts = json.get_or_insert_with(|| serde_json::to_value(subject).unwrap_or(Value::Null));
+        let severity = config
+            .rules
+            .get(&rule.id)
+            .and_then(|settings| settings.severity)
+            .unwrap_or(rule.severity);
+        let resource = subject.resource();
+        let message = interpolate(&rule.message, rule.scope.variable(), facts);
+        let mut finding = Finding::new(&rule.id, severity, resource, rule.title.clone(), message);
+        for path in &rule.evidence {
+            finding.evidence.insert(path.clone(), lookup(facts, rule.scope.variable(), path).clone());
+        }
+        finding.fix = subject.planned_fix(rule);
+        findings.push(finding);
+    }
+    Ok(findings)
+}
+
+/// The value at a fact path such as `pkg.versions.internal`.
+fn lookup<'a>(facts: &'a Value, variable: &str, path: &str) -> &'a Value {
+    let rest = path.strip_prefix(variable).unwrap_or(path);
+    rest.split('.')
+        .filter(|segment| !segment.is_empty())
+        .fold(facts, |value, segment| value.get(segment).unwrap_or(&Value::Null))
+}
+
+/// Replaces `{fact.path}` placeholders with plain-text renderings of the facts.
+fn interpolate(message: &str, variable: &str, facts: &Value) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                out.push_str(&render(lookup(facts, variable, after[..end].trim())));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Plain text for a fact value: lists joined with ", ", string lists inside objects as paths.
+pub fn render(value: &Value) -> String {
+    match value {
+        Value::Null => "none".to_string(),
+        Value::String(text) => text.clone(),
+        Value::Array(items) if items.is_empty() => "none".to_string(),
+        Value::Array(items) => items.iter().map(render).collect::<Vec<_>>().join(", "),
+        Value::Object(map) => map
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(key, v)| match v {
+                Value::Array(parts) if parts.iter().all(Value::is_string) => {
+                    format!("{key}: {}", parts.iter().map(render).collect::<Vec<_>>().join(" → "))
+                }
+                other => format!("{key}: {}", render(other)),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn interpolation_renders_facts() {
+        let facts = json!({"name": "ui", "versions": {"internal": 2}, "tags": ["a", "b"], "none": null});
+        assert_eq!(
+            interpolate("{package.name} has {package.versions.internal} ({package.tags}, {package.none})", "package", &facts),
+            "ui has 2 (a, b, none)"
+        );
+        assert_eq!(interpolate("unclosed {brace", "package", &facts), "unclosed {brace");
+        assert_eq!(
+            render(&json!([{"connection": "public:npmjs", "path": ["app", "npm-store"]}])),
+            "connection: public:npmjs, path: app → npm-store"
+        );
+    }
+}

@@ -1,0 +1,617 @@
+//! Declarative rules (`design.md` §4): TOML files with a CEL condition over one scope's facts.
+//!
+//! Loading is strict and complete before anything is evaluated: unknown keys, CEL that does not
+//! compile, references to facts the scope does not have, duplicate ids, bad severities or scopes
+//! are all errors naming file, line and column, and nothing is scanned.
+
+mod eval;
+pub mod schema;
+
+pub use eval::{evaluate, render as render_fact, EvalError};
+pub use schema::{FactField, Scope};
+
+use crate::config::PositionedError;
+use crate::finding::{Safety, Severity};
+use cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use toml::Spanned;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// Long help of a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Docs {
+    pub why: String,
+    pub remediation: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+/// What `--fix` does for a rule's findings, as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixSpec {
+    /// PutPackageOriginConfiguration.
+    PackageOrigin {
+        target: FixTarget,
+        publish: OriginValue,
+        upstream: OriginValue,
+        safety: Safety,
+    },
+    /// UpdatePackageGroupOriginConfiguration, creating the group first when it does not exist.
+    PackageGroupOrigin {
+        external_upstream: String,
+        safety: Safety,
+    },
+}
+
+/// Where a package-origin fix applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixTarget {
+    /// This package's repository.
+    #[serde(rename = "self")]
+    Itself,
+    /// Each repository on an exposure path that holds the external connection.
+    EntryRepositories,
+}
+
+/// A package-level origin value a fix sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum OriginValue {
+    #[serde(rename = "ALLOW")]
+    Allow,
+    #[serde(rename = "BLOCK")]
+    Block,
+    /// Keep the current value (ALLOW without a record).
+    #[serde(rename = "keep")]
+    Keep,
+    /// The default for the package's history (`codeartifact-notes.md` §6).
+    #[serde(rename = "default")]
+    Default,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFix {
+    action: Spanned<String>,
+    target: Option<FixTarget>,
+    publish: Option<OriginValue>,
+    upstream: Option<OriginValue>,
+    external_upstream: Option<Spanned<String>>,
+    safety: Safety,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    title: String,
+    severity: Spanned<String>,
+    scope: Spanned<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    when: Spanned<String>,
+    message: Spanned<String>,
+    #[serde(default)]
+    evidence: Vec<Spanned<String>>,
+    fix: Option<RawFix>,
+    docs: Docs,
+}
+
+/// A loaded, validated rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    /// The default severity, before `[rules.<id>]` overrides.
+    pub severity: Severity,
+    pub scope: Scope,
+    pub tags: Vec<String>,
+    pub when: String,
+    pub message: String,
+    /// Fact paths shown as evidence: those `when` references, then the listed extras.
+    pub evidence: Vec<String>,
+    pub fix: Option<FixSpec>,
+    pub docs: Docs,
+    /// `rules/<id>.toml` for built-in rules, the file path for user rules.
+    pub source: String,
+    pub builtin: bool,
+    program: Arc<cel::Program>,
+}
+
+impl Rule {
+    pub fn program(&self) -> &cel::Program {
+        &self.program
+    }
+}
+
+/// Why rules could not be loaded. All problems are collected, not just the first.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct RuleErrors(pub Vec<PositionedError>);
+
+/// The built-in pack plus any user rule directories, validated.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// Loads the built-in pack and the `*.toml` files of each directory in `extra`.
+    pub fn load(extra: &[PathBuf]) -> Result<RuleSet, RuleErrors> {
+        let mut sources: Vec<(String, String, bool)> = BUILTIN_RULES
+            .iter()
+            .map(|(path, text)| (path.to_string(), text.to_string(), true))
+            .collect();
+        let mut errors = Vec::new();
+        for directory in extra {
+            match read_rule_dir(directory) {
+                Ok(files) => sources.extend(files.into_iter().map(|(p, t)| (p, t, false))),
+                Err(error) => errors.push(error),
+            }
+        }
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for (path, text, builtin) in sources {
+            match parse_rule(Path::new(&path), &text, builtin) {
+                Ok((rule, id_span)) => {
+                    if let Some(first) = seen.get(&rule.id) {
+                        errors.push(PositionedError::at(
+                            Path::new(&path),
+                            &text,
+                            Some(id_span),
+                            format!("duplicate rule id `{}` (already defined in {first})", rule.id),
+                        ));
+                    } else {
+                        seen.insert(rule.id.clone(), path.clone());
+                        rules.push(rule);
+                    }
+                }
+                Err(mut found) => errors.append(&mut found),
+            }
+        }
+        if errors.is_empty() {
+            rules.sort_by(|a, b| a.id.cmp(&b.id));
+            Ok(RuleSet { rules })
+        } else {
+            Err(RuleErrors(errors))
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.id == id)
+    }
+}
+
+fn read_rule_dir(directory: &Path) -> Result<Vec<(String, String)>, PositionedError> {
+    let unreadable = |error: std::io::Error| PositionedError {
+        path: directory.display().to_string(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read rule directory: {error}"),
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(directory)
+        .map_err(unreadable)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|error| PositionedError {
+                path: path.display().to_string(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read: {error}"),
+            })?;
+            Ok((path.display().to_string(), text))
+        })
+        .collect()
+}
+
+fn is_kebab_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|part| {
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Parses and validates one rule file; returns the rule and the span of its id.
+fn parse_rule(path: &Path, text: &str, builtin: bool) -> Result<(Rule, Range<usize>), Vec<PositionedError>> {
+    let raw: RawRule = toml::from_str(text).map_err(|e| vec![PositionedError::from_toml(path, text, &e)])?;
+    let mut errors = Vec::new();
+    let at = |span: Range<usize>, message: String| PositionedError::at(path, text, Some(span), message);
+
+    let id = raw.id.get_ref().clone();
+    if !is_kebab_id(&id) {
+        errors.push(at(raw.id.span(), format!("rule id `{id}` must be kebab-case (a-z, 0-9, -)")));
+    }
+    if builtin && path.file_stem().is_some_and(|stem| stem != id.as_str()) {
+        errors.push(at(raw.id.span(), format!("rule id `{id}` must match its file name")));
+    }
+    let severity = Severity::parse(raw.severity.get_ref());
+    if severity.is_none() {
+        errors.push(at(
+            raw.severity.span(),
+            format!("severity `{}` is not one of critical, high, medium, low, info", raw.severity.get_ref()),
+        ));
+    }
+    let scope = Scope::parse(raw.scope.get_ref());
+    if scope.is_none() {
+        errors.push(at(
+            raw.scope.span(),
+            format!(
+                "scope `{}` is not one of domain, repository, package-group, package, version",
+                raw.scope.get_ref()
+            ),
+        ));
+    }
+    let (Some(severity), Some(scope)) = (severity, scope) else {
+        return Err(errors);
+    };
+    let known: BTreeMap<String, String> = scope.facts().into_iter().map(|f| (f.path, f.kind)).collect();
+
+    let when_offset = |offset: usize| expression_offset(text, raw.when.span(), raw.when.get_ref(), offset);
+    let program = match cel::Program::compile(raw.when.get_ref()) {
+        Ok(program) => Some(program),
+        Err(parse) => {
+            for error in parse.errors {
+                let offset = line_col_to_offset(raw.when.get_ref(), error.pos.0, error.pos.1);
+                errors.push(at(when_offset(offset), format!("`when` does not compile: {}", error.msg)));
+            }
+            None
+        }
+    };
+    let mut referenced = Vec::new();
+    if let Some(program) = &program {
+        let mut problems = Vec::new();
+        collect_references(program.expression(), scope, &known, &mut BTreeSet::new(), &mut referenced, &mut problems);
+        for (id, message) in problems {
+            let offset = program.source_info().offset_for(id).map_or(0, |(start, _)| start as usize);
+            errors.push(at(when_offset(offset), message));
+        }
+    }
+
+    let mut evidence: Vec<String> = Vec::new();
+    for path in referenced.into_iter().chain(raw.evidence.iter().map(|e| e.get_ref().clone())) {
+        if !evidence.contains(&path) {
+            evidence.push(path);
+        }
+    }
+    for extra in &raw.evidence {
+        if !known.contains_key(extra.get_ref()) {
+            errors.push(at(
+                extra.span(),
+                format!("evidence `{}` is not a fact of scope {scope}", extra.get_ref()),
+            ));
+        }
+    }
+    for placeholder in placeholders(raw.message.get_ref()) {
+        if !known.contains_key(&placeholder) {
+            errors.push(at(
+                raw.message.span(),
+                format!("message placeholder `{{{placeholder}}}` is not a fact of scope {scope} (see `caguard rules facts`)"),
+            ));
+        }
+    }
+
+    let fix = match raw.fix {
+        None => None,
+        Some(fix) => match (fix.action.get_ref().as_str(), scope) {
+            ("package-origin", Scope::Package) => Some(FixSpec::PackageOrigin {
+                target: fix.target.unwrap_or(FixTarget::Itself),
+                publish: fix.publish.unwrap_or(OriginValue::Keep),
+                upstream: fix.upstream.unwrap_or(OriginValue::Keep),
+                safety: fix.safety,
+            }),
+            ("package-group-origin", Scope::PackageGroup) => {
+                let mode = fix.external_upstream.as_ref().map(|m| m.get_ref().as_str());
+                match mode {
+                    Some(mode @ ("BLOCK" | "ALLOW_SPECIFIC_REPOSITORIES")) => Some(FixSpec::PackageGroupOrigin {
+                        external_upstream: mode.to_string(),
+                        safety: fix.safety,
+                    }),
+                    _ => {
+                        errors.push(at(
+                            fix.action.span(),
+                            "package-group-origin needs `external_upstream = \"BLOCK\"` (fixes only tighten)".into(),
+                        ));
+                        None
+                    }
+                }
+            }
+            (action, _) => {
+                errors.push(at(
+                    fix.action.span(),
+                    format!(
+                        "fix action `{action}` is not available for scope {scope} (package: package-origin; package-group: package-group-origin)"
+                    ),
+                ));
+                None
+            }
+        },
+    };
+
+    match (program, errors.is_empty()) {
+        (Some(program), true) => Ok((
+            Rule {
+                id,
+                title: raw.title,
+                severity,
+                scope,
+                tags: raw.tags,
+                when: raw.when.get_ref().clone(),
+                message: raw.message.get_ref().clone(),
+                evidence,
+                fix,
+                docs: raw.docs,
+                source: path.display().to_string(),
+                builtin,
+                program: Arc::new(program),
+            },
+            raw.id.span(),
+        )),
+        _ => Err(errors),
+    }
+}
+
+/// `{fact.path}` placeholders of a message.
+pub fn placeholders(message: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = message;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                found.push(after[..end].trim().to_string());
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    found
+}
+
+/// Byte offset in the file of a byte offset inside the `when` string, when the string is written
+/// literally (single-line or literal quoting); otherwise the start of the value.
+fn expression_offset(text: &str, span: Range<usize>, expression: &str, offset: usize) -> Range<usize> {
+    let raw = text.get(span.clone()).unwrap_or("");
+    for quote in ["'''", "\"\"\"", "'", "\""] {
+        if let Some(body) = raw.strip_prefix(quote) {
+            let body = body.strip_prefix('\n').unwrap_or(body);
+            if body.starts_with(expression) {
+                let start = span.end - raw.len() + (raw.len() - body.len()) + offset;
+                return start..start + 1;
+            }
+        }
+    }
+    span
+}
+
+/// CEL parse errors give 1-based (line, column); turn them into a byte offset of the expression.
+fn line_col_to_offset(expression: &str, line: isize, column: isize) -> usize {
+    let mut offset = 0usize;
+    for (number, text) in expression.split_inclusive('\n').enumerate() {
+        if number as isize + 1 == line {
+            let column = column.max(1) as usize - 1;
+            return offset + text.char_indices().nth(column).map_or(text.len(), |(i, _)| i);
+        }
+        offset += text.len();
+    }
+    offset.min(expression.len())
+}
+
+/// Walks the CEL AST: every identifier must be the scope variable or a comprehension variable,
+/// and every field chain on the scope variable must be a fact of the scope.
+fn collect_references(
+    node: &IdedExpr,
+    scope: Scope,
+    known: &BTreeMap<String, String>,
+    locals: &mut BTreeSet<String>,
+    referenced: &mut Vec<String>,
+    problems: &mut Vec<(u64, String)>,
+) {
+    if let Some(chain) = field_chain(node) {
+        let root = chain.first().map(String::as_str).unwrap_or("");
+        if root == scope.variable() {
+            if chain.len() == 1 {
+                return;
+            }
+            // The longest prefix that is a fact; anything past a scalar or list is an error.
+            let mut path = root.to_string();
+            for (depth, field) in chain.iter().enumerate().skip(1) {
+                path = format!("{path}.{field}");
+                match known.get(&path) {
+                    Some(kind) if kind.starts_with("object") => {
+                        if depth + 1 == chain.len() && !referenced.contains(&path) {
+                            referenced.push(path.clone());
+                        }
+                    }
+                    Some(_) => {
+                        if depth + 1 != chain.len() {
+                            problems.push((node.id, format!("`{path}` has no fields (in `{}`)", chain.join("."))));
+                        } else if !referenced.contains(&path) {
+                            referenced.push(path.clone());
+                        }
+                        return;
+                    }
+                    None => {
+                        problems.push((
+                            node.id,
+                            format!(
+                                "`{path}` is not a fact of scope {scope} (see `caguard rules facts`)"
+                            ),
+                        ));
+                        return;
+                    }
+                }
+            }
+            return;
+        }
+        if locals.contains(root) {
+            return;
+        }
+        let hint = Scope::ALL
+            .iter()
+            .find(|s| s.variable() == root)
+            .map(|s| format!(" (that is the variable of scope {s}; this rule's scope is {scope})"))
+            .unwrap_or_default();
+        problems.push((node.id, format!("unknown identifier `{root}`{hint}")));
+        return;
+    }
+    let mut visit = |child: &IdedExpr, locals: &mut BTreeSet<String>| {
+        collect_references(child, scope, known, locals, referenced, problems)
+    };
+    match &node.expr {
+        Expr::Call(call) => {
+            if let Some(target) = &call.target {
+                visit(target, locals);
+            }
+            for argument in &call.args {
+                visit(argument, locals);
+            }
+        }
+        Expr::Select(select) => visit(&select.operand, locals),
+        Expr::List(list) => {
+            for element in &list.elements {
+                visit(element, locals);
+            }
+        }
+        Expr::Map(map) => {
+            for entry in &map.entries {
+                if let EntryExpr::MapEntry(entry) = &entry.expr {
+                    visit(&entry.key, locals);
+                    visit(&entry.value, locals);
+                }
+            }
+        }
+        Expr::Struct(structure) => {
+            for entry in &structure.entries {
+                if let EntryExpr::StructField(field) = &entry.expr {
+                    visit(&field.value, locals);
+                }
+            }
+        }
+        Expr::Comprehension(comprehension) => {
+            visit(&comprehension.iter_range, locals);
+            let mut inner = locals.clone();
+            inner.insert(comprehension.iter_var.clone());
+            if let Some(second) = &comprehension.iter_var2 {
+                inner.insert(second.clone());
+            }
+            inner.insert(comprehension.accu_var.clone());
+            for part in [
+                &comprehension.accu_init,
+                &comprehension.loop_cond,
+                &comprehension.loop_step,
+                &comprehension.result,
+            ] {
+                visit(part, &mut inner);
+            }
+        }
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+/// `a.b.c` as `["a", "b", "c"]` when the node is an identifier or plain field selections on one.
+fn field_chain(node: &IdedExpr) -> Option<Vec<String>> {
+    match &node.expr {
+        Expr::Ident(name) => Some(vec![name.clone()]),
+        Expr::Select(select) if !select.test => {
+            let mut chain = field_chain(&select.operand)?;
+            chain.push(select.field.clone());
+            Some(chain)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"
+id = "test-rule"
+title = "A test rule"
+severity = "high"
+scope = "package"
+tags = ["dependency-substitution"]
+when = 'pkg.versions.internal > 0 && pkg.exposure.exists(e, e.connection == "public:npmjs")'
+message = "Package {pkg.name} in {pkg.repository}"
+evidence = ["pkg.group"]
+[docs]
+why = "w"
+remediation = "r"
+"#;
+
+    fn parse(text: &str) -> Result<Rule, Vec<PositionedError>> {
+        parse_rule(Path::new("rules/test-rule.toml"), text, false).map(|(rule, _)| rule)
+    }
+
+    fn first_error(text: &str) -> String {
+        parse(text).unwrap_err()[0].to_string()
+    }
+
+    #[test]
+    fn valid_rule_collects_evidence_from_when() {
+        let rule = parse(VALID).unwrap();
+        assert_eq!(rule.scope, Scope::Package);
+        assert_eq!(rule.evidence, ["pkg.versions.internal", "pkg.exposure", "pkg.group"]);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let unknown_key = VALID.replace("tags =", "tagz =");
+        assert!(first_error(&unknown_key).starts_with("rules/test-rule.toml:6:1: unknown field `tagz`"), "{}", first_error(&unknown_key));
+        let bad_severity = VALID.replace("\"high\"", "\"severe\"");
+        assert!(first_error(&bad_severity).starts_with("rules/test-rule.toml:4:12: severity `severe`"));
+        let bad_scope = VALID.replace("scope = \"package\"", "scope = \"account\"");
+        assert!(first_error(&bad_scope).contains("5:9: scope `account`"));
+        let no_compile = VALID.replace("internal > 0 &&", "internal > > 0 &&");
+        let message = first_error(&no_compile);
+        assert!(message.starts_with("rules/test-rule.toml:7:"), "{message}");
+        assert!(message.contains("does not compile"), "{message}");
+        let unknown_fact = VALID.replace("versions.internal", "versions.private");
+        let message = first_error(&unknown_fact);
+        assert!(message.starts_with("rules/test-rule.toml:7:8: `pkg.versions.private` is not a fact of scope package"), "{message}");
+        let wrong_scope = VALID.replace("pkg.versions.internal > 0", "repository.holds_external_connection");
+        assert!(first_error(&wrong_scope).contains("unknown identifier `repository` (that is the variable of scope repository"));
+        let bad_placeholder = VALID.replace("{pkg.name}", "{pkg.nam}");
+        assert!(first_error(&bad_placeholder).contains("placeholder `{pkg.nam}`"));
+        let past_scalar = VALID.replace("versions.internal", "exposed.internal");
+        assert!(first_error(&past_scalar).contains("`pkg.exposed` has no fields"));
+    }
+
+    #[test]
+    fn fix_action_must_fit_scope() {
+        let text = format!("{VALID}[fix]\naction = \"package-group-origin\"\nexternal_upstream = \"BLOCK\"\nsafety = \"safe\"\n");
+        assert!(first_error(&text).contains("not available for scope package"));
+    }
+
+    #[test]
+    fn builtin_pack_loads() {
+        let set = RuleSet::load(&[]).unwrap_or_else(|e| panic!("{e}"));
+        for rule in &set.rules {
+            assert!(rule.builtin);
+            assert!(!rule.docs.why.is_empty() && !rule.docs.remediation.is_empty(), "{}", rule.id);
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_rejected() {
+        let dir = std::env::temp_dir().join(format!("caguard-dup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.toml"), VALID).unwrap();
+        std::fs::write(dir.join("b.toml"), VALID).unwrap();
+        let error = RuleSet::load(std::slice::from_ref(&dir)).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(error.contains("b.toml:2:6: duplicate rule id `test-rule`"), "{error}");
+    }
+}

@@ -1,0 +1,41 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use caguard::config::{Config, Date};
+use caguard::inventory::Inventory;
+use caguard::report::ScanResult;
+use caguard::rules::RuleSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A fixed "today" so suppression expiry does not make snapshots depend on the date.
+pub const TODAY: Date = Date { year: 2026, month: 11, day: 21 };
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn scan_file(inventory: &Path, config: Option<&Path>) -> ScanResult {
+    let inventory_data = Inventory::load(inventory).unwrap_or_else(|e| panic!("{e}"));
+    let config = match config {
+        Some(path) => Config::load(path).unwrap_or_else(|e| panic!("{e}")),
+        None => Config::default(),
+    };
+    let rules = RuleSet::load(&[]).unwrap_or_else(|e| panic!("{e}"));
+    caguard::app::scan(&inventory_data, Some(Path::new("inventory.json")), &config, &rules, None, TODAY)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs the caguard binary; returns (exit code, stdout, stderr).
+pub fn caguard(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_caguard"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("caguard runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
