@@ -251,14 +251,19 @@ fn page_response(key: &str, items: Vec<Value>, next: Option<String>) -> Value {
     Value::Object(body)
 }
 
-/// A paged list response with the query's `max-results`/`next-token`.
-pub fn paged(request: &Request, key: &str, items: Vec<Value>) -> ApiResult<Value> {
+/// A paged list response with the query's `max-results`/`next-token`. Items are serialized
+/// after paging, so walking a long list costs one pass per page, not one per item per page.
+pub fn paged<T: serde::Serialize>(request: &Request, key: &str, items: Vec<T>) -> ApiResult<Value> {
     let (page, next) = request.query.page_request()?.page(
         request.operation.name(),
         items,
         request.default_page_size,
     )?;
-    Ok(page_response(key, page, next))
+    Ok(page_response(
+        key,
+        page.iter().map(to_value).collect(),
+        next,
+    ))
 }
 
 fn to_value<T: serde::Serialize>(value: &T) -> Value {
@@ -509,8 +514,7 @@ fn list_packages(inventory: &mut Inventory, request: &Request) -> ApiResult<Valu
                 && publish.as_ref().is_none_or(|wanted| restrictions(package).is_some_and(|r| r.publish == *wanted))
                 && upstream.as_ref().is_none_or(|wanted| restrictions(package).is_some_and(|r| r.upstream == *wanted))
         })
-        .map(to_value)
-        .collect();
+        .collect::<Vec<_>>();
     paged(request, "packages", items)
 }
 
@@ -588,7 +592,7 @@ fn list_package_versions(inventory: &mut Inventory, request: &Request) -> ApiRes
     // taken to be stored in publication order, which is the order served with or without it.
     query.optional_enum("sortBy", &["PUBLISHED_TIME"])?;
     let (_, entry) = existing_package(inventory, request)?;
-    let versions: Vec<Value> = entry
+    let versions: Vec<_> = entry
         .versions
         .iter()
         .filter(|version| {
@@ -599,7 +603,6 @@ fn list_package_versions(inventory: &mut Inventory, request: &Request) -> ApiRes
                     version.origin.as_ref().and_then(|o| o.origin_type.as_ref()) == Some(wanted)
                 })
         })
-        .map(to_value)
         .collect();
     let mut body = paged(request, "versions", versions)?;
     // Repeated on every page, as the service does (non-aggregate paginator keys).

@@ -446,3 +446,41 @@ async fn latency_is_added_per_request() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn malformed_requests_get_4xx_not_a_crash() {
+    let emulator = start(acme(), Options::default()).await;
+    let cases = [
+        ("GET", "/v1/package-group?domain=acme&package-group=%ZZ%2", ""),
+        ("GET", "/v1/package-group?domain=acme&package-group=no-slash", ""),
+        ("GET", "/v1/package?domain=acme&repository=app&format=npm&package=a%2Fb", ""),
+        ("GET", "/v1/domain?domain=acme&domain-owner=12", ""),
+        ("POST", "/v1/packages?domain=acme&repository=app&max-results=99999999999999999999", ""),
+        ("POST", "/v1/packages?domain=acme&repository=app&next-token=%E2%9C%93", ""),
+        ("POST", "/v1/packages?domain=acme&repository=app&publish=MAYBE", ""),
+        ("POST", "/v1/domains", "{\"maxResults\":\"ten\"}"),
+        ("POST", "/v1/domains", "[]"),
+        ("POST", "/v1/package?domain=acme&repository=app&format=npm&package=x", "{\"restrictions\":{\"publish\":\"ALLOW\"}}"),
+        ("POST", "/v1/package-group?domain=acme", "{\"packageGroup\":42}"),
+        ("PUT", "/v1/package-group-origin-configuration?domain=acme&package-group=%2F%2A", "{\"restrictions\":{\"PUBLISH\":\"SOMETIMES\"}}"),
+        ("PUT", "/v1/package-group-origin-configuration?domain=acme&package-group=%2F%2A", "{\"addAllowedRepositories\":[{\"repositoryName\":\"app\"}]}"),
+        ("GET", "/v1/package-group-allowed-repositories?domain=acme&package-group=%2F%2A&originRestrictionType=ALL", ""),
+        ("GET", "/v1/list-associated-packages?domain=acme&package-group=%2F%2A&preview=perhaps", ""),
+    ];
+    for (method, target, body) in cases {
+        let (status, headers, text) = raw(&emulator, method, target, &[SIGNED], body).await;
+        assert_eq!(status, 400, "{method} {target} {body}: {text}");
+        assert_eq!(
+            header(&headers, "x-amzn-errortype"),
+            Some("ValidationException"),
+            "{target}"
+        );
+    }
+    // Still serving.
+    client(&emulator)
+        .describe_domain()
+        .domain("acme")
+        .send()
+        .await
+        .unwrap();
+}
