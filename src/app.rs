@@ -1,6 +1,8 @@
 //! The commands: each returns an [`Outcome`]; errors are printed here, once, to stderr.
 
-use crate::cli::{Cli, CollectArgs, CollectCommandArgs, Command, FactsArgs, Format, RulesCommand, ScanArgs};
+use crate::cli::{
+    Cli, CollectArgs, CollectCommandArgs, Command, FactsArgs, Format, RulesCommand, ScanArgs,
+};
 use crate::config::{Config, Date};
 use crate::exit::Outcome;
 use crate::facts::{self, Facts};
@@ -169,7 +171,10 @@ fn collect_live(args: &CollectArgs, quiet: bool) -> Result<Inventory, AppError> 
     if !quiet {
         eprint!("{}", summary.render());
     } else if summary.errors > 0 {
-        eprintln!("warning: collection incomplete: {} call(s) failed for good", summary.errors);
+        eprintln!(
+            "warning: collection incomplete: {} call(s) failed for good",
+            summary.errors
+        );
     }
     Ok(inventory)
 }
@@ -178,7 +183,11 @@ fn collect_live(args: &CollectArgs, quiet: bool) -> Result<Inventory, AppError> 
 fn collect_command(args: &CollectCommandArgs, quiet: bool) -> Result<Outcome, AppError> {
     let inventory = collect_live(&args.collect, quiet)?;
     write_output(args.output.as_deref(), &inventory.to_json())?;
-    Ok(if inventory.is_incomplete() { Outcome::Incomplete } else { Outcome::Clean })
+    Ok(if inventory.is_incomplete() {
+        Outcome::Incomplete
+    } else {
+        Outcome::Clean
+    })
 }
 
 fn facts_command(args: &FactsArgs) -> Result<Outcome, AppError> {

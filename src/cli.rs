@@ -233,13 +233,17 @@ pub struct CollectArgs {
 fn positive_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
-        _ => Err(format!("`{text}` is not a positive number of requests per second")),
+        _ => Err(format!(
+            "`{text}` is not a positive number of requests per second"
+        )),
     }
 }
 
 fn non_negative_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(seconds) if seconds.is_finite() && (0.0..=3600.0).contains(&seconds) => Ok(seconds),
-        _ => Err(format!("`{text}` is not a number of seconds between 0 and 3600")),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds between 0 and 3600"
+        )),
     }
 }

@@ -104,18 +104,21 @@ pub fn version(value: &sdk::PackageVersionSummary) -> wire::PackageVersionSummar
         version: value.version.clone(),
         revision: value.revision.clone(),
         status: wire::PackageVersionStatus::from(value.status.as_str()),
-        origin: value.origin.as_ref().map(|origin| wire::PackageVersionOrigin {
-            domain_entry_point: origin.domain_entry_point.as_ref().map(|entry| {
-                wire::DomainEntryPoint {
-                    repository_name: entry.repository_name.clone(),
-                    external_connection_name: entry.external_connection_name.clone(),
-                }
+        origin: value
+            .origin
+            .as_ref()
+            .map(|origin| wire::PackageVersionOrigin {
+                domain_entry_point: origin.domain_entry_point.as_ref().map(|entry| {
+                    wire::DomainEntryPoint {
+                        repository_name: entry.repository_name.clone(),
+                        external_connection_name: entry.external_connection_name.clone(),
+                    }
+                }),
+                origin_type: origin
+                    .origin_type
+                    .as_ref()
+                    .map(|kind| wire::OriginType::from(kind.as_str())),
             }),
-            origin_type: origin
-                .origin_type
-                .as_ref()
-                .map(|kind| wire::OriginType::from(kind.as_str())),
-        }),
     }
 }
 
@@ -144,7 +147,10 @@ pub fn package_group(value: &sdk::PackageGroupSummary) -> wire::PackageGroupEntr
                             wire::PackageGroupOriginRestriction {
                                 mode: restriction.mode.as_ref().map(group_mode),
                                 effective_mode: restriction.effective_mode.as_ref().map(group_mode),
-                                inherited_from: restriction.inherited_from.as_ref().map(group_reference),
+                                inherited_from: restriction
+                                    .inherited_from
+                                    .as_ref()
+                                    .map(group_reference),
                                 repositories_count: restriction.repositories_count,
                             },
                         )
@@ -172,7 +178,9 @@ pub fn package_group(value: &sdk::PackageGroupSummary) -> wire::PackageGroupEntr
 /// The restriction types of a group whose own mode is ALLOW_SPECIFIC_REPOSITORIES: the ones
 /// that carry an allowed-repository list. An INHERITed ALLOW_SPECIFIC_REPOSITORIES uses the
 /// ancestor's list, which is read on the ancestor itself.
-pub fn specific_repository_restrictions(group: &wire::PackageGroupEntry) -> Vec<wire::RestrictionType> {
+pub fn specific_repository_restrictions(
+    group: &wire::PackageGroupEntry,
+) -> Vec<wire::RestrictionType> {
     group
         .group
         .origin_configuration

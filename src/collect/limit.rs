@@ -47,7 +47,10 @@ impl RateLimiter {
             let now = Instant::now();
             let theoretical = next.map_or(now, |next| next.max(now));
             *next = Some(theoretical + interval);
-            theoretical.checked_sub(self.tolerance).unwrap_or(now).max(now)
+            theoretical
+                .checked_sub(self.tolerance)
+                .unwrap_or(now)
+                .max(now)
         };
         tokio::time::sleep_until(slot).await;
     }

@@ -82,9 +82,7 @@ pub const LISTING_QUOTA_RPS: f64 = 200.0;
 /// recorded in the inventory and the collection goes on.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
-    #[error(
-        "no AWS region: pass --region, set AWS_REGION, or set `region` in the AWS profile"
-    )]
+    #[error("no AWS region: pass --region, set AWS_REGION, or set `region` in the AWS profile")]
     NoRegion,
     #[error("no AWS credentials: {0}")]
     Credentials(String),
@@ -200,7 +198,10 @@ fn progress_bar(enabled: bool) -> ProgressBar {
 
 /// Collects the inventory the options ask for. Only a missing region or missing credentials
 /// stop it; every other failure is recorded in the inventory's `errors`.
-pub async fn collect(sdk: &SdkConfig, options: &Options) -> Result<(Inventory, Summary), CollectError> {
+pub async fn collect(
+    sdk: &SdkConfig,
+    options: &Options,
+) -> Result<(Inventory, Summary), CollectError> {
     let started = Instant::now();
     let region = sdk
         .region()
@@ -301,7 +302,9 @@ pub async fn collect(sdk: &SdkConfig, options: &Options) -> Result<(Inventory, S
             operation: Op::ListRepositoriesInDomain.name().to_string(),
             resource: missing.clone(),
             code: "ResourceNotFoundException".to_string(),
-            message: format!("repository `{missing}` (--repository) is in none of the collected domains"),
+            message: format!(
+                "repository `{missing}` (--repository) is in none of the collected domains"
+            ),
         });
     }
     let mut inventory = Inventory::new();
@@ -323,7 +326,11 @@ pub async fn collect(sdk: &SdkConfig, options: &Options) -> Result<(Inventory, S
         summary.repositories += domain.repositories.len();
         for repository in &domain.repositories {
             summary.packages += repository.packages.len();
-            summary.versions += repository.packages.iter().map(|p| p.versions.len()).sum::<usize>();
+            summary.versions += repository
+                .packages
+                .iter()
+                .map(|p| p.versions.len())
+                .sum::<usize>();
         }
     }
     Ok((inventory, summary))
@@ -331,7 +338,10 @@ pub async fn collect(sdk: &SdkConfig, options: &Options) -> Result<(Inventory, S
 
 /// Collects with the flags' settings on a runtime of its own, so the rest of the program
 /// stays synchronous.
-pub fn collect_blocking(args: &CollectArgs, progress: bool) -> Result<(Inventory, Summary), CollectError> {
+pub fn collect_blocking(
+    args: &CollectArgs,
+    progress: bool,
+) -> Result<(Inventory, Summary), CollectError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -370,7 +380,10 @@ pub fn minimum_calls(inventory: &Inventory, list_domains: bool) -> BTreeMap<&'st
                 add(Op::ListAllowedRepositoriesForGroup, pages(listed));
             }
         }
-        add(Op::ListRepositoriesInDomain, pages(domain.repositories.len()));
+        add(
+            Op::ListRepositoriesInDomain,
+            pages(domain.repositories.len()),
+        );
         for repository in &domain.repositories {
             add(Op::DescribeRepository, 1);
             add(Op::GetRepositoryPermissionsPolicy, 1);

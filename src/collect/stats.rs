@@ -92,7 +92,10 @@ impl Counters {
     }
 
     pub fn total_requests(&self) -> u64 {
-        self.requests.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+        self.requests
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum()
     }
 
     pub fn retries(&self) -> u64 {
@@ -209,9 +212,24 @@ impl Summary {
             "collected {} domain(s), {} repositories, {} package groups, {} packages, {} versions in {seconds:.1} s\n",
             self.domains, self.repositories, self.package_groups, self.packages, self.versions
         );
-        let _ = writeln!(text, "  {:<34} {:>9} {:>9}", "operation", "calls", "requests");
-        for (name, stats) in self.operations.iter().filter(|(_, s)| s.requests + s.calls > 0) {
-            let _ = writeln!(text, "  {name:<34} {:>9} {:>9}", stats.calls, stats.requests);
+        let _ = writeln!(
+            text,
+            "  {:<34} {:>9} {:>9}",
+            "operation", "calls", "requests"
+        );
+        // Pipeline order reads better than alphabetical.
+        for name in Op::ALL.map(Op::name) {
+            if let Some(stats) = self
+                .operations
+                .get(name)
+                .filter(|s| s.requests + s.calls > 0)
+            {
+                let _ = writeln!(
+                    text,
+                    "  {name:<34} {:>9} {:>9}",
+                    stats.calls, stats.requests
+                );
+            }
         }
         let rate = if seconds > 0.0 {
             self.total_requests() as f64 / seconds

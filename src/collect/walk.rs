@@ -152,11 +152,7 @@ fn malformed(what: &str) -> Failure {
 pub async fn domain_names(ctx: &Ctx) -> Vec<String> {
     let mut names = Vec::new();
     let mut token: Option<String> = None;
-    let resource = arn::domain(
-        &ctx.region,
-        ctx.domain_owner.as_deref().unwrap_or(""),
-        "*",
-    );
+    let resource = arn::domain(&ctx.region, ctx.domain_owner.as_deref().unwrap_or(""), "*");
     loop {
         let sent = token.clone();
         let page = ctx
@@ -175,7 +171,12 @@ pub async fn domain_names(ctx: &Ctx) -> Vec<String> {
                 break;
             }
         };
-        names.extend(output.domains().iter().filter_map(|d| d.name().map(str::to_string)));
+        names.extend(
+            output
+                .domains()
+                .iter()
+                .filter_map(|d| d.name().map(str::to_string)),
+        );
         match next_token(&sent, output.next_token) {
             Ok(Some(next)) => token = Some(next),
             Ok(None) => break,
@@ -218,11 +219,7 @@ pub async fn domain(ctx: Arc<Ctx>, name: String) -> Option<DomainEntry> {
         }
     };
     tracing::info!(domain = name.as_str(), "collecting domain");
-    let account = description
-        .owner
-        .clone()
-        .or(owner)
-        .unwrap_or_default();
+    let account = description.owner.clone().or(owner).unwrap_or_default();
     let scope = Arc::new(DomainScope {
         arn: description
             .arn
@@ -327,10 +324,15 @@ async fn package_groups(ctx: &Arc<Ctx>, scope: &Arc<DomainScope>) -> Vec<Package
             arn::package_group(&ctx.region, &scope.account, &scope.name, &pattern)
         });
         for kind in kinds {
-            let (ctx, scope, pattern, resource) =
-                (ctx.clone(), scope.clone(), pattern.clone(), resource.clone());
+            let (ctx, scope, pattern, resource) = (
+                ctx.clone(),
+                scope.clone(),
+                pattern.clone(),
+                resource.clone(),
+            );
             lists.spawn(async move {
-                let list = allowed_repositories(&ctx, &scope, &pattern, kind.as_str(), &resource).await;
+                let list =
+                    allowed_repositories(&ctx, &scope, &pattern, kind.as_str(), &resource).await;
                 (index, kind, list)
             });
         }
@@ -420,7 +422,12 @@ async fn repositories(ctx: &Arc<Ctx>, scope: &Arc<DomainScope>) -> Vec<Repositor
                 break;
             }
         };
-        summaries.extend(output.repositories().iter().map(convert::repository_summary));
+        summaries.extend(
+            output
+                .repositories()
+                .iter()
+                .map(convert::repository_summary),
+        );
         match next_token(&sent, output.next_token) {
             Ok(Some(next)) => token = Some(next),
             Ok(None) => break,
