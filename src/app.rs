@@ -134,6 +134,9 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<(), AppError> {
 }
 
 fn scan_command(args: &ScanArgs, quiet: bool) -> Result<Outcome, AppError> {
+    if args.sarif_category.as_deref().is_some_and(|c| c.trim().trim_end_matches('/').is_empty()) {
+        return Err(AppError::Usage("--sarif-category must not be empty".to_string()));
+    }
     let (config, rules) = load_policy(args.policy.config.as_deref(), &args.policy.rule_dirs)?;
     let baseline = args.baseline.as_deref().map(gate::load_baseline).transpose()?;
     // Policy and baseline are checked first: a typo there must not cost a whole live collection.
@@ -155,12 +158,45 @@ fn scan_command(args: &ScanArgs, quiet: bool) -> Result<Outcome, AppError> {
             if entry.status == "expired" { "expired; its findings are reported again" } else { "unused: it matched no finding" }
         );
     }
-    let text = match args.format {
+    let sarif_wanted = args.format == Format::Sarif || args.sarif_output.is_some();
+    if args.sarif_category.is_some() && !sarif_wanted {
+        eprintln!("warning: --sarif-category has no effect without --format sarif or --sarif FILE");
+    }
+    // GitHub rejects the whole file, so refuse before writing anything.
+    let runs = report::sarif::scopes(&result).len();
+    if sarif_wanted && runs > report::sarif::MAX_RUNS {
+        return Err(AppError::Usage(format!(
+            "the scan covers {runs} account/region scopes, but GitHub accepts at most {} SARIF runs per file: \
+             scan fewer accounts per invocation",
+            report::sarif::MAX_RUNS
+        )));
+    }
+    let sarif_rules = effective_rules(&rules, &config);
+    let render = |format: Format| match format {
         Format::Text => report::text::render(&result),
         Format::Json => report::json::render(&result),
+        Format::Sarif => report::sarif::render(&result, &sarif_rules, args.sarif_category.as_deref()),
     };
-    write_output(args.output.as_deref(), &text)?;
+    write_output(args.output.as_deref(), &render(args.format))?;
+    if let Some(path) = &args.sarif_output {
+        write_output(Some(path), &render(Format::Sarif))?;
+    }
+    if let Some(path) = &args.json_output {
+        write_output(Some(path), &render(Format::Json))?;
+    }
     Ok(gate::outcome(&result.findings, args.fail_on, !result.complete()))
+}
+
+/// The rules with `[rules.<id>] severity` overrides applied: GitHub takes an alert's severity
+/// from its rule descriptor, so the SARIF rules must say what the findings say.
+fn effective_rules(rules: &RuleSet, config: &Config) -> RuleSet {
+    let mut rules = rules.clone();
+    for rule in &mut rules.rules {
+        if let Some(severity) = config.rules.get(&rule.id).and_then(|settings| settings.severity) {
+            rule.severity = severity;
+        }
+    }
+    rules
 }
 
 /// Collects from the live account, with the summary (and a progress bar on a terminal) on stderr.

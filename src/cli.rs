@@ -47,6 +47,8 @@ pub enum Format {
     Text,
     /// Versioned JSON report (schemas/report-v1.schema.json).
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning (README: "SARIF and GitHub code scanning").
+    Sarif,
 }
 
 /// Where rules and configuration come from.
@@ -86,6 +88,19 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
+
+    /// Also write a SARIF 2.1.0 report to FILE, besides the --format report.
+    #[arg(long = "sarif", value_name = "FILE", help_heading = "Output")]
+    pub sarif_output: Option<PathBuf>,
+
+    /// Also write the JSON report to FILE, besides the --format report.
+    #[arg(long = "json", value_name = "FILE", help_heading = "Output")]
+    pub json_output: Option<PathBuf>,
+
+    /// SARIF category (automationDetails.id) instead of caguard/<account>/<region>; with several
+    /// account/region runs each gets CATEGORY/<account>/<region>.
+    #[arg(long, value_name = "CATEGORY", help_heading = "Output")]
+    pub sarif_category: Option<String>,
 
     /// Fail (exit 1) when a new, unsuppressed finding has at least this severity.
     #[arg(long, value_enum, default_value_t = FailOn::High, help_heading = "Gate")]
