@@ -37,10 +37,11 @@ pub const MAX_RESULTS_PER_RUN: usize = 25_000;
 /// GitHub rejects a file with more runs than this.
 pub const MAX_RUNS: usize = 20;
 
-/// Where the built-in rule files are published; a rule's `helpUri` is this plus
-/// `rules/<id>.toml`, the file its documentation lives in. Set `CAGUARD_RULE_DOCS_BASE_URL` at
-/// build time to point a fork or mirror at its own copy (with a trailing `/`). User rules
-/// (`--rules DIR`) get no `helpUri`: their files are not published anywhere we know of.
+/// Where the repository's files are published; a rule's `helpUri` is this plus
+/// `rules/<id>.toml`, the file its documentation lives in, and the tool's `informationUri` is
+/// this plus `README.md`. Set `CAGUARD_RULE_DOCS_BASE_URL` at build time to point a fork or
+/// mirror at its own copy (with a trailing `/`). User rules (`--rules DIR`) get no `helpUri`:
+/// their files are not published anywhere we know of.
 pub const RULE_DOCS_BASE_URL: &str = match option_env!("CAGUARD_RULE_DOCS_BASE_URL") {
     Some(url) => url,
     None => "https://github.com/caguard/caguard/blob/main/",
@@ -268,6 +269,7 @@ impl RunInput<'_> {
 
         let driver = sarif::ToolComponent::builder()
             .name(TOOL_NAME)
+            .information_uri(format!("{RULE_DOCS_BASE_URL}README.md"))
             .semantic_version(env!("CARGO_PKG_VERSION"))
             .version(env!("CARGO_PKG_VERSION"))
             .rules(descriptors.to_vec())
