@@ -165,7 +165,10 @@ impl RuleSet {
                             Path::new(&path),
                             &text,
                             Some(id_span),
-                            format!("duplicate rule id `{}` (already defined in {first})", rule.id),
+                            format!(
+                                "duplicate rule id `{}` (already defined in {first})",
+                                rule.id
+                            ),
                         ));
                     } else {
                         seen.insert(rule.id.clone(), path.clone());
@@ -219,28 +222,46 @@ fn read_rule_dir(directory: &Path) -> Result<Vec<(String, String)>, PositionedEr
 fn is_kebab_id(id: &str) -> bool {
     !id.is_empty()
         && id.split('-').all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
 }
 
 /// Parses and validates one rule file; returns the rule and the span of its id.
-fn parse_rule(path: &Path, text: &str, builtin: bool) -> Result<(Rule, Range<usize>), Vec<PositionedError>> {
-    let raw: RawRule = toml::from_str(text).map_err(|e| vec![PositionedError::from_toml(path, text, &e)])?;
+fn parse_rule(
+    path: &Path,
+    text: &str,
+    builtin: bool,
+) -> Result<(Rule, Range<usize>), Vec<PositionedError>> {
+    let raw: RawRule =
+        toml::from_str(text).map_err(|e| vec![PositionedError::from_toml(path, text, &e)])?;
     let mut errors = Vec::new();
-    let at = |span: Range<usize>, message: String| PositionedError::at(path, text, Some(span), message);
+    let at =
+        |span: Range<usize>, message: String| PositionedError::at(path, text, Some(span), message);
 
     let id = raw.id.get_ref().clone();
     if !is_kebab_id(&id) {
-        errors.push(at(raw.id.span(), format!("rule id `{id}` must be kebab-case (a-z, 0-9, -)")));
+        errors.push(at(
+            raw.id.span(),
+            format!("rule id `{id}` must be kebab-case (a-z, 0-9, -)"),
+        ));
     }
     if builtin && path.file_stem().is_some_and(|stem| stem != id.as_str()) {
-        errors.push(at(raw.id.span(), format!("rule id `{id}` must match its file name")));
+        errors.push(at(
+            raw.id.span(),
+            format!("rule id `{id}` must match its file name"),
+        ));
     }
     let severity = Severity::parse(raw.severity.get_ref());
     if severity.is_none() {
         errors.push(at(
             raw.severity.span(),
-            format!("severity `{}` is not one of critical, high, medium, low, info", raw.severity.get_ref()),
+            format!(
+                "severity `{}` is not one of critical, high, medium, low, info",
+                raw.severity.get_ref()
+            ),
         ));
     }
     let scope = Scope::parse(raw.scope.get_ref());
@@ -256,15 +277,23 @@ fn parse_rule(path: &Path, text: &str, builtin: bool) -> Result<(Rule, Range<usi
     let (Some(severity), Some(scope)) = (severity, scope) else {
         return Err(errors);
     };
-    let known: BTreeMap<String, String> = scope.facts().into_iter().map(|f| (f.path, f.kind)).collect();
+    let known: BTreeMap<String, String> = scope
+        .facts()
+        .into_iter()
+        .map(|f| (f.path, f.kind))
+        .collect();
 
-    let when_offset = |offset: usize| expression_offset(text, raw.when.span(), raw.when.get_ref(), offset);
+    let when_offset =
+        |offset: usize| expression_offset(text, raw.when.span(), raw.when.get_ref(), offset);
     let program = match cel::Program::compile(raw.when.get_ref()) {
         Ok(program) => Some(program),
         Err(parse) => {
             for error in parse.errors {
                 let offset = line_col_to_offset(raw.when.get_ref(), error.pos.0, error.pos.1);
-                errors.push(at(when_offset(offset), format!("`when` does not compile: {}", error.msg)));
+                errors.push(at(
+                    when_offset(offset),
+                    format!("`when` does not compile: {}", error.msg),
+                ));
             }
             None
         }
@@ -272,15 +301,28 @@ fn parse_rule(path: &Path, text: &str, builtin: bool) -> Result<(Rule, Range<usi
     let mut referenced = Vec::new();
     if let Some(program) = &program {
         let mut problems = Vec::new();
-        collect_references(program.expression(), scope, &known, &mut BTreeSet::new(), &mut referenced, &mut problems);
+        collect_references(
+            program.expression(),
+            scope,
+            &known,
+            &mut BTreeSet::new(),
+            &mut referenced,
+            &mut problems,
+        );
         for (id, message) in problems {
-            let offset = program.source_info().offset_for(id).map_or(0, |(start, _)| start as usize);
+            let offset = program
+                .source_info()
+                .offset_for(id)
+                .map_or(0, |(start, _)| start as usize);
             errors.push(at(when_offset(offset), message));
         }
     }
 
     let mut evidence: Vec<String> = Vec::new();
-    for path in referenced.into_iter().chain(raw.evidence.iter().map(|e| e.get_ref().clone())) {
+    for path in referenced
+        .into_iter()
+        .chain(raw.evidence.iter().map(|e| e.get_ref().clone()))
+    {
         if !evidence.contains(&path) {
             evidence.push(path);
         }
@@ -289,7 +331,10 @@ fn parse_rule(path: &Path, text: &str, builtin: bool) -> Result<(Rule, Range<usi
         if !known.contains_key(extra.get_ref()) {
             errors.push(at(
                 extra.span(),
-                format!("evidence `{}` is not a fact of scope {scope}", extra.get_ref()),
+                format!(
+                    "evidence `{}` is not a fact of scope {scope}",
+                    extra.get_ref()
+                ),
             ));
         }
     }
@@ -314,10 +359,12 @@ fn parse_rule(path: &Path, text: &str, builtin: bool) -> Result<(Rule, Range<usi
             ("package-group-origin", Scope::PackageGroup) => {
                 let mode = fix.external_upstream.as_ref().map(|m| m.get_ref().as_str());
                 match mode {
-                    Some(mode @ ("BLOCK" | "ALLOW_SPECIFIC_REPOSITORIES")) => Some(FixSpec::PackageGroupOrigin {
-                        external_upstream: mode.to_string(),
-                        safety: fix.safety,
-                    }),
+                    Some(mode @ ("BLOCK" | "ALLOW_SPECIFIC_REPOSITORIES")) => {
+                        Some(FixSpec::PackageGroupOrigin {
+                            external_upstream: mode.to_string(),
+                            safety: fix.safety,
+                        })
+                    }
                     _ => {
                         errors.push(at(
                             fix.action.span(),
@@ -381,7 +428,12 @@ pub fn placeholders(message: &str) -> Vec<String> {
 
 /// Byte offset in the file of a byte offset inside the `when` string, when the string is written
 /// literally (single-line or literal quoting); otherwise the start of the value.
-fn expression_offset(text: &str, span: Range<usize>, expression: &str, offset: usize) -> Range<usize> {
+fn expression_offset(
+    text: &str,
+    span: Range<usize>,
+    expression: &str,
+    offset: usize,
+) -> Range<usize> {
     let raw = text.get(span.clone()).unwrap_or("");
     for quote in ["'''", "\"\"\"", "'", "\""] {
         if let Some(body) = raw.strip_prefix(quote) {
@@ -401,7 +453,11 @@ fn line_col_to_offset(expression: &str, line: isize, column: isize) -> usize {
     for (number, text) in expression.split_inclusive('\n').enumerate() {
         if number as isize + 1 == line {
             let column = column.max(1) as usize - 1;
-            return offset + text.char_indices().nth(column).map_or(text.len(), |(i, _)| i);
+            return offset
+                + text
+                    .char_indices()
+                    .nth(column)
+                    .map_or(text.len(), |(i, _)| i);
         }
         offset += text.len();
     }
@@ -418,8 +474,13 @@ fn collect_references(
     referenced: &mut Vec<String>,
     problems: &mut Vec<(u64, String)>,
 ) {
-    if let Some(chain) = field_chain(node) {
+    if let Some((chain, root_id)) = field_chain(node) {
         let root = chain.first().map(String::as_str).unwrap_or("");
+        // Errors point at the start of the chain, where a reader looks for it.
+        let node = &IdedExpr {
+            id: root_id,
+            expr: Expr::Unspecified,
+        };
         if root == scope.variable() {
             if chain.len() == 1 {
                 return;
@@ -436,7 +497,10 @@ fn collect_references(
                     }
                     Some(_) => {
                         if depth + 1 != chain.len() {
-                            problems.push((node.id, format!("`{path}` has no fields (in `{}`)", chain.join("."))));
+                            problems.push((
+                                node.id,
+                                format!("`{path}` has no fields (in `{}`)", chain.join(".")),
+                            ));
                         } else if !referenced.contains(&path) {
                             referenced.push(path.clone());
                         }
@@ -520,14 +584,15 @@ fn collect_references(
     }
 }
 
-/// `a.b.c` as `["a", "b", "c"]` when the node is an identifier or plain field selections on one.
-fn field_chain(node: &IdedExpr) -> Option<Vec<String>> {
+/// `a.b.c` as `["a", "b", "c"]` (with the id of `a`) when the node is an identifier or plain
+/// field selections on one.
+fn field_chain(node: &IdedExpr) -> Option<(Vec<String>, u64)> {
     match &node.expr {
-        Expr::Ident(name) => Some(vec![name.clone()]),
+        Expr::Ident(name) => Some((vec![name.clone()], node.id)),
         Expr::Select(select) if !select.test => {
-            let mut chain = field_chain(&select.operand)?;
+            let (mut chain, root) = field_chain(&select.operand)?;
             chain.push(select.field.clone());
-            Some(chain)
+            Some((chain, root))
         }
         _ => None,
     }
@@ -563,15 +628,24 @@ remediation = "r"
     fn valid_rule_collects_evidence_from_when() {
         let rule = parse(VALID).unwrap();
         assert_eq!(rule.scope, Scope::Package);
-        assert_eq!(rule.evidence, ["pkg.versions.internal", "pkg.exposure", "pkg.group"]);
+        assert_eq!(
+            rule.evidence,
+            ["pkg.versions.internal", "pkg.exposure", "pkg.group"]
+        );
     }
 
     #[test]
     fn errors_name_file_line_and_column() {
         let unknown_key = VALID.replace("tags =", "tagz =");
-        assert!(first_error(&unknown_key).starts_with("rules/test-rule.toml:6:1: unknown field `tagz`"), "{}", first_error(&unknown_key));
+        assert!(
+            first_error(&unknown_key).starts_with("rules/test-rule.toml:6:1: unknown field `tagz`"),
+            "{}",
+            first_error(&unknown_key)
+        );
         let bad_severity = VALID.replace("\"high\"", "\"severe\"");
-        assert!(first_error(&bad_severity).starts_with("rules/test-rule.toml:4:12: severity `severe`"));
+        assert!(
+            first_error(&bad_severity).starts_with("rules/test-rule.toml:4:12: severity `severe`")
+        );
         let bad_scope = VALID.replace("scope = \"package\"", "scope = \"account\"");
         assert!(first_error(&bad_scope).contains("5:9: scope `account`"));
         let no_compile = VALID.replace("internal > 0 &&", "internal > > 0 &&");
@@ -580,9 +654,18 @@ remediation = "r"
         assert!(message.contains("does not compile"), "{message}");
         let unknown_fact = VALID.replace("versions.internal", "versions.private");
         let message = first_error(&unknown_fact);
-        assert!(message.starts_with("rules/test-rule.toml:7:8: `pkg.versions.private` is not a fact of scope package"), "{message}");
-        let wrong_scope = VALID.replace("pkg.versions.internal > 0", "repository.holds_external_connection");
-        assert!(first_error(&wrong_scope).contains("unknown identifier `repository` (that is the variable of scope repository"));
+        assert!(
+            message.starts_with(
+                "rules/test-rule.toml:7:9: `pkg.versions.private` is not a fact of scope package"
+            ),
+            "{message}"
+        );
+        let wrong_scope = VALID.replace(
+            "pkg.versions.internal > 0",
+            "repository.holds_external_connection",
+        );
+        assert!(first_error(&wrong_scope)
+            .contains("unknown identifier `repository` (that is the variable of scope repository"));
         let bad_placeholder = VALID.replace("{pkg.name}", "{pkg.nam}");
         assert!(first_error(&bad_placeholder).contains("placeholder `{pkg.nam}`"));
         let past_scalar = VALID.replace("versions.internal", "exposed.internal");
@@ -600,7 +683,11 @@ remediation = "r"
         let set = RuleSet::load(&[]).unwrap_or_else(|e| panic!("{e}"));
         for rule in &set.rules {
             assert!(rule.builtin);
-            assert!(!rule.docs.why.is_empty() && !rule.docs.remediation.is_empty(), "{}", rule.id);
+            assert!(
+                !rule.docs.why.is_empty() && !rule.docs.remediation.is_empty(),
+                "{}",
+                rule.id
+            );
         }
     }
 
@@ -610,8 +697,13 @@ remediation = "r"
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("a.toml"), VALID).unwrap();
         std::fs::write(dir.join("b.toml"), VALID).unwrap();
-        let error = RuleSet::load(std::slice::from_ref(&dir)).unwrap_err().to_string();
+        let error = RuleSet::load(std::slice::from_ref(&dir))
+            .unwrap_err()
+            .to_string();
         std::fs::remove_dir_all(&dir).ok();
-        assert!(error.contains("b.toml:2:6: duplicate rule id `test-rule`"), "{error}");
+        assert!(
+            error.contains("b.toml:2:6: duplicate rule id `test-rule`"),
+            "{error}"
+        );
     }
 }
