@@ -217,7 +217,7 @@ impl<'a> DomainContext<'a> {
             .packages
             .iter()
             .any(|entry| {
-                coordinates(&entry).0 == format
+                coordinates(entry).0 == format
                     && entry
                         .versions
                         .iter()
@@ -381,8 +381,7 @@ impl<'a> DomainContext<'a> {
         let governing = if self.tree.exists(text) || pattern.is_root() {
             text.to_string()
         } else {
-            let existing: Vec<&GroupPattern> = self.tree.patterns().collect();
-            crate::facts::pattern::parent(pattern, existing.into_iter())
+            crate::facts::pattern::parent(pattern, self.tree.patterns())
                 .map(|p| p.as_str().to_string())
                 .unwrap_or_else(|| "/*".to_string())
         };
@@ -693,11 +692,18 @@ impl<'a> DomainContext<'a> {
     /// Whether INTERNAL versions of the package are held by a repository that `repository`
     /// searches (itself excluded), so that its `upstream` setting also governs that flow.
     fn internal_flows_into(&self, repository: usize, key: &Coordinates) -> bool {
-        self.graph.closure(repository).iter().skip(1).any(|reached| {
-            self.record(reached.repository, key).is_some_and(|entry| {
-                entry.versions.iter().any(|v| origin_of(v) == OriginType::Internal)
+        self.graph
+            .closure(repository)
+            .iter()
+            .skip(1)
+            .any(|reached| {
+                self.record(reached.repository, key).is_some_and(|entry| {
+                    entry
+                        .versions
+                        .iter()
+                        .any(|v| origin_of(v) == OriginType::Internal)
+                })
             })
-        })
     }
 
     /// Package-level `upstream` of the record in `repository`; no record or no configuration
