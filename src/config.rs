@@ -287,26 +287,27 @@ impl Config {
                     format!("suppression resource `{resource}` must be an ARN, with `*` allowed only at the end"),
                 ));
             }
-            let expires =
-                match &entry.expires {
-                    Some(value) => {
-                        let datetime = value.get_ref();
-                        match (&datetime.date, &datetime.time) {
-                            (Some(date), None) => Some(Date {
-                                year: date.year,
-                                month: date.month,
-                                day: date.day,
-                            }),
-                            _ => return Err(at(
+            let expires = match &entry.expires {
+                Some(value) => {
+                    let datetime = value.get_ref();
+                    match (&datetime.date, &datetime.time) {
+                        (Some(date), None) => Some(Date {
+                            year: date.year,
+                            month: date.month,
+                            day: date.day,
+                        }),
+                        _ => {
+                            return Err(at(
                                 value.span(),
                                 format!(
                                     "`expires` must be a date like 2027-06-30, not `{datetime}`"
                                 ),
-                            )),
+                            ))
                         }
                     }
-                    None => None,
-                };
+                }
+                None => None,
+            };
             suppressions.push(Suppression {
                 rule: entry.rule.get_ref().clone(),
                 resource: resource.clone(),

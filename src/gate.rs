@@ -49,7 +49,11 @@ pub struct SuppressionUse {
 
 /// Marks suppressed findings and reports every suppression's use. Expired suppressions do not
 /// suppress: a forgotten exception must not hide a risk forever.
-pub fn apply_suppressions(findings: &mut [Finding], suppressions: &[Suppression], today: Date) -> Vec<SuppressionUse> {
+pub fn apply_suppressions(
+    findings: &mut [Finding],
+    suppressions: &[Suppression],
+    today: Date,
+) -> Vec<SuppressionUse> {
     suppressions
         .iter()
         .map(|suppression| {
@@ -80,7 +84,10 @@ pub fn apply_suppressions(findings: &mut [Finding], suppressions: &[Suppression]
                 expires: suppression.expires.map(|d| d.to_string()),
                 status: status.to_string(),
                 matched,
-                position: format!("{}:{}", suppression.position.line, suppression.position.column),
+                position: format!(
+                    "{}:{}",
+                    suppression.position.line, suppression.position.column
+                ),
             }
         })
         .collect()
@@ -132,7 +139,10 @@ pub fn load_baseline(path: &Path) -> Result<BTreeSet<String>, BaselineError> {
             path: display,
             line: 1,
             column: 1,
-            message: format!("reportVersion {} is not supported (expected 1)", report.report_version),
+            message: format!(
+                "reportVersion {} is not supported (expected 1)",
+                report.report_version
+            ),
         });
     }
     Ok(report.findings.into_iter().map(|f| f.fingerprint).collect())
@@ -174,7 +184,13 @@ mod tests {
     use crate::finding::Resource;
 
     fn finding(rule: &str, severity: Severity, arn: &str) -> Finding {
-        Finding::new(rule, severity, Resource::new(arn, "package"), "t".into(), "m".into())
+        Finding::new(
+            rule,
+            severity,
+            Resource::new(arn, "package"),
+            "t".into(),
+            "m".into(),
+        )
     }
 
     #[test]
@@ -191,10 +207,22 @@ mod tests {
     #[test]
     fn suppressions_and_baseline_do_not_count() {
         let mut findings = vec![
-            finding("r", Severity::Critical, "arn:aws:codeartifact:r:1:package/d/app/npm//a"),
-            finding("r", Severity::Critical, "arn:aws:codeartifact:r:1:package/d/other/npm//a"),
+            finding(
+                "r",
+                Severity::Critical,
+                "arn:aws:codeartifact:r:1:package/d/app/npm//a",
+            ),
+            finding(
+                "r",
+                Severity::Critical,
+                "arn:aws:codeartifact:r:1:package/d/other/npm//a",
+            ),
         ];
-        let today = Date { year: 2026, month: 11, day: 21 };
+        let today = Date {
+            year: 2026,
+            month: 11,
+            day: 21,
+        };
         let suppression = |resource: &str, expires: Option<Date>| Suppression {
             rule: "r".into(),
             resource: resource.into(),
@@ -207,14 +235,20 @@ mod tests {
             &[
                 suppression("arn:aws:codeartifact:r:1:package/d/app/*", None),
                 suppression("arn:aws:codeartifact:r:1:package/d/nothing", None),
-                suppression("arn:aws:codeartifact:r:1:package/d/other/*", Some(Date { day: 20, ..today })),
+                suppression(
+                    "arn:aws:codeartifact:r:1:package/d/other/*",
+                    Some(Date { day: 20, ..today }),
+                ),
             ],
             today,
         );
         let statuses: Vec<&str> = uses.iter().map(|u| u.status.as_str()).collect();
         assert_eq!(statuses, ["used", "unused", "expired"]);
         assert!(findings[0].suppression.is_some() && findings[1].suppression.is_none());
-        assert_eq!(outcome(&findings, FailOn::High, false), Outcome::PolicyFailed);
+        assert_eq!(
+            outcome(&findings, FailOn::High, false),
+            Outcome::PolicyFailed
+        );
         let baseline: BTreeSet<String> = [findings[1].fingerprint.clone()].into();
         apply_baseline(&mut findings, &baseline);
         assert_eq!(findings[1].baseline, BaselineState::Existing);

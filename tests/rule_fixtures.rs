@@ -15,10 +15,27 @@ fn every_rule_has_fixtures_that_discriminate() {
         let config = config.is_file().then_some(config.as_path());
         let positive = common::scan_file(&dir.join("positive.json"), config);
         let near_miss = common::scan_file(&dir.join("near-miss.json"), config);
-        let fired: Vec<_> = positive.findings.iter().filter(|f| f.rule_id == rule.id).collect();
-        let quiet: Vec<_> = near_miss.findings.iter().filter(|f| f.rule_id == rule.id).collect();
-        assert!(!fired.is_empty(), "{} does not fire on its positive fixture", rule.id);
-        assert!(quiet.is_empty(), "{} fires on its near miss: {:#?}", rule.id, quiet);
+        let fired: Vec<_> = positive
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == rule.id)
+            .collect();
+        let quiet: Vec<_> = near_miss
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == rule.id)
+            .collect();
+        assert!(
+            !fired.is_empty(),
+            "{} does not fire on its positive fixture",
+            rule.id
+        );
+        assert!(
+            quiet.is_empty(),
+            "{} fires on its near miss: {:#?}",
+            rule.id,
+            quiet
+        );
         let snapshot: Vec<_> = fired
             .iter()
             .map(|f| {

@@ -38,7 +38,12 @@ fn resolve(requested: OriginValue, current: &str, default: Option<&'static str>)
     }
 }
 
-fn put_package_origin(package: &PackageFacts, repository: &str, publish: &str, upstream: &str) -> FixCall {
+fn put_package_origin(
+    package: &PackageFacts,
+    repository: &str,
+    publish: &str,
+    upstream: &str,
+) -> FixCall {
     let (region, account, _) = arn::split(&package.arn).unwrap_or(("", "", ""));
     let mut parameters = BTreeMap::new();
     parameters.insert("domain".to_string(), json!(package.domain));
@@ -49,7 +54,10 @@ fn put_package_origin(package: &PackageFacts, repository: &str, publish: &str, u
         parameters.insert("namespace".to_string(), json!(namespace));
     }
     parameters.insert("package".to_string(), json!(package.name));
-    parameters.insert("restrictions".to_string(), json!({"publish": publish, "upstream": upstream}));
+    parameters.insert(
+        "restrictions".to_string(),
+        json!({"publish": publish, "upstream": upstream}),
+    );
     FixCall {
         operation: "PutPackageOriginConfiguration".to_string(),
         resource: arn::package(
@@ -83,10 +91,18 @@ pub fn plan_package(spec: &FixSpec, package: &PackageFacts) -> Option<PlannedFix
         FixTarget::Itself => {
             let publish = resolve(*publish, &package.origin.publish, default.map(|d| d.0));
             let upstream = resolve(*upstream, &package.origin.upstream, default.map(|d| d.1));
-            if publish == package.origin.publish && upstream == package.origin.upstream && package.origin.recorded {
+            if publish == package.origin.publish
+                && upstream == package.origin.upstream
+                && package.origin.recorded
+            {
                 return None;
             }
-            calls.push(put_package_origin(package, &package.repository, &publish, &upstream));
+            calls.push(put_package_origin(
+                package,
+                &package.repository,
+                &publish,
+                &upstream,
+            ));
         }
         FixTarget::EntryRepositories => {
             let mut done: Vec<&str> = Vec::new();
@@ -97,7 +113,10 @@ pub fn plan_package(spec: &FixSpec, package: &PackageFacts) -> Option<PlannedFix
                 }
                 done.push(entry);
                 let (current_publish, current_upstream) = if entry == package.repository {
-                    (package.origin.publish.as_str(), package.origin.upstream.as_str())
+                    (
+                        package.origin.publish.as_str(),
+                        package.origin.upstream.as_str(),
+                    )
                 } else {
                     // No record yet: the call creates one, and a name nobody publishes there
                     // should not become publishable as a side effect.
@@ -118,7 +137,11 @@ pub fn plan_package(spec: &FixSpec, package: &PackageFacts) -> Option<PlannedFix
     let description = calls
         .iter()
         .map(|call| {
-            let restrictions = call.parameters.get("restrictions").cloned().unwrap_or(Value::Null);
+            let restrictions = call
+                .parameters
+                .get("restrictions")
+                .cloned()
+                .unwrap_or(Value::Null);
             format!(
                 "set publish={}, upstream={} for {} in repository {}",
                 restrictions["publish"].as_str().unwrap_or(""),
@@ -162,7 +185,10 @@ pub fn plan_group(spec: &FixSpec, group: &GroupFacts) -> Option<PlannedFix> {
     let mut restrictions = json!({ "EXTERNAL_UPSTREAM": external_upstream });
     let description;
     if group.exists {
-        description = format!("set EXTERNAL_UPSTREAM={external_upstream} on package group {}", group.pattern);
+        description = format!(
+            "set EXTERNAL_UPSTREAM={external_upstream} on package group {}",
+            group.pattern
+        );
     } else {
         calls.push(base("CreatePackageGroup"));
         // A new group must not change publishing or internal retention: it inherits them.
@@ -177,7 +203,9 @@ pub fn plan_group(spec: &FixSpec, group: &GroupFacts) -> Option<PlannedFix> {
         );
     }
     let mut update = base("UpdatePackageGroupOriginConfiguration");
-    update.parameters.insert("restrictions".to_string(), restrictions);
+    update
+        .parameters
+        .insert("restrictions".to_string(), restrictions);
     calls.push(update);
     Some(PlannedFix {
         safety: *safety,

@@ -208,7 +208,9 @@ pub fn report(result: &ScanResult) -> Report {
         .map(|s| (s.as_str().to_string(), 0))
         .collect();
     for finding in &result.findings {
-        *by_severity.entry(finding.severity.as_str().to_string()).or_default() += 1;
+        *by_severity
+            .entry(finding.severity.as_str().to_string())
+            .or_default() += 1;
     }
     let existing = result
         .findings
@@ -244,7 +246,11 @@ pub fn report(result: &ScanResult) -> Report {
         summary: Summary {
             total: result.findings.len(),
             by_severity,
-            suppressed: result.findings.iter().filter(|f| f.suppression.is_some()).count(),
+            suppressed: result
+                .findings
+                .iter()
+                .filter(|f| f.suppression.is_some())
+                .count(),
             new: result.findings.len() - existing,
             existing,
         },

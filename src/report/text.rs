@@ -17,10 +17,18 @@ pub fn render(result: &ScanResult) -> String {
     let _ = writeln!(
         out,
         "caguard scan of {} ({}; region {}; account {})",
-        if source.domains.is_empty() { "no domains".to_string() } else { format!("domain {}", source.domains.join(", ")) },
+        if source.domains.is_empty() {
+            "no domains".to_string()
+        } else {
+            format!("domain {}", source.domains.join(", "))
+        },
         origin,
         source.region.as_deref().unwrap_or("unknown"),
-        if source.accounts.is_empty() { "unknown".to_string() } else { source.accounts.join(", ") },
+        if source.accounts.is_empty() {
+            "unknown".to_string()
+        } else {
+            source.accounts.join(", ")
+        },
     );
     if !result.complete() {
         let _ = writeln!(
@@ -29,16 +37,33 @@ pub fn render(result: &ScanResult) -> String {
             result.collection_errors.len()
         );
         for error in &result.collection_errors {
-            let _ = writeln!(out, "  - {} {}: {} {}", error.operation, error.resource, error.code, error.message);
+            let _ = writeln!(
+                out,
+                "  - {} {}: {} {}",
+                error.operation, error.resource, error.code, error.message
+            );
         }
     }
-    let active: Vec<_> = result.findings.iter().filter(|f| f.suppression.is_none()).collect();
+    let active: Vec<_> = result
+        .findings
+        .iter()
+        .filter(|f| f.suppression.is_none())
+        .collect();
     let counts: Vec<String> = Severity::ALL
         .iter()
-        .map(|s| format!("{} {}", s, active.iter().filter(|f| f.severity == *s).count()))
+        .map(|s| {
+            format!(
+                "{} {}",
+                s,
+                active.iter().filter(|f| f.severity == *s).count()
+            )
+        })
         .collect();
     let suppressed = result.findings.len() - active.len();
-    let existing = active.iter().filter(|f| f.baseline == BaselineState::Existing).count();
+    let existing = active
+        .iter()
+        .filter(|f| f.baseline == BaselineState::Existing)
+        .count();
     let _ = writeln!(
         out,
         "\n{} finding(s): {} (suppressed {suppressed}, in baseline {existing})",
@@ -54,7 +79,11 @@ pub fn render(result: &ScanResult) -> String {
         let heading = format!("{} ({})", severity.as_str().to_uppercase(), group.len());
         let _ = writeln!(out, "\n{heading}\n{}", "=".repeat(heading.len()));
         for finding in group {
-            let marker = if finding.baseline == BaselineState::Existing { " [existing]" } else { "" };
+            let marker = if finding.baseline == BaselineState::Existing {
+                " [existing]"
+            } else {
+                ""
+            };
             let _ = writeln!(out, "\n* {} — {}{marker}", finding.rule_id, finding.title);
             let _ = writeln!(out, "  resource: {}", finding.resource.arn);
             let _ = writeln!(out, "  {}", finding.message);
@@ -68,7 +97,9 @@ pub fn render(result: &ScanResult) -> String {
                 Some(fix) => {
                     let safety = match fix.safety {
                         Safety::Safe => "safe",
-                        Safety::Unsafe => "unsafe: review first, it may also stop internal versions",
+                        Safety::Unsafe => {
+                            "unsafe: review first, it may also stop internal versions"
+                        }
                     };
                     let _ = writeln!(out, "  fix ({safety}): {}", fix.description);
                     for call in &fix.calls {
@@ -76,7 +107,11 @@ pub fn render(result: &ScanResult) -> String {
                     }
                 }
                 None => {
-                    let _ = writeln!(out, "  what to do: caguard rules explain {}", finding.rule_id);
+                    let _ = writeln!(
+                        out,
+                        "  what to do: caguard rules explain {}",
+                        finding.rule_id
+                    );
                 }
             }
         }
@@ -111,11 +146,9 @@ pub fn render(result: &ScanResult) -> String {
 
 fn evidence_text(value: &Value) -> String {
     match value {
-        Value::Array(items) if items.iter().any(Value::is_object) => items
-            .iter()
-            .map(render_fact)
-            .collect::<Vec<_>>()
-            .join("; "),
+        Value::Array(items) if items.iter().any(Value::is_object) => {
+            items.iter().map(render_fact).collect::<Vec<_>>().join("; ")
+        }
         other => render_fact(other),
     }
 }
@@ -155,7 +188,10 @@ pub fn aws_cli(call: &FixCall) -> String {
 }
 
 fn shell_quote(text: &str) -> String {
-    if text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c)) {
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c))
+    {
         text.to_string()
     } else {
         format!("'{}'", text.replace('\'', "'\\''"))

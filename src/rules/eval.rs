@@ -95,24 +95,51 @@ impl Subject for crate::facts::model::VersionFacts {
 
 /// Evaluates every enabled rule over the facts. Findings come back sorted (most severe first,
 /// then rule id, then ARN), without suppression or baseline state.
-pub fn evaluate(rules: &RuleSet, facts: &Facts, config: &Config) -> Result<Vec<Finding>, EvalError> {
+pub fn evaluate(
+    rules: &RuleSet,
+    facts: &Facts,
+    config: &Config,
+) -> Result<Vec<Finding>, EvalError> {
     let enabled: Vec<&Rule> = rules
         .rules
         .iter()
-        .filter(|rule| config.rules.get(&rule.id).is_none_or(|settings| settings.enabled))
+        .filter(|rule| {
+            config
+                .rules
+                .get(&rule.id)
+                .is_none_or(|settings| settings.enabled)
+        })
         .collect();
-    let of_scope = |scope: Scope| -> Vec<&Rule> { enabled.iter().copied().filter(|r| r.scope == scope).collect() };
+    let of_scope = |scope: Scope| -> Vec<&Rule> {
+        enabled
+            .iter()
+            .copied()
+            .filter(|r| r.scope == scope)
+            .collect()
+    };
     let mut findings = Vec::new();
     findings.extend(run(&of_scope(Scope::Domain), &facts.domains, config)?);
-    findings.extend(run(&of_scope(Scope::Repository), &facts.repositories, config)?);
-    findings.extend(run(&of_scope(Scope::PackageGroup), &facts.package_groups, config)?);
+    findings.extend(run(
+        &of_scope(Scope::Repository),
+        &facts.repositories,
+        config,
+    )?);
+    findings.extend(run(
+        &of_scope(Scope::PackageGroup),
+        &facts.package_groups,
+        config,
+    )?);
     findings.extend(run(&of_scope(Scope::Package), &facts.packages, config)?);
     findings.extend(run(&of_scope(Scope::Version), &facts.versions, config)?);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(findings)
 }
 
-fn run<S: Subject>(rules: &[&Rule], subjects: &[S], config: &Config) -> Result<Vec<Finding>, EvalError> {
+fn run<S: Subject>(
+    rules: &[&Rule],
+    subjects: &[S],
+    config: &Config,
+) -> Result<Vec<Finding>, EvalError> {
     if rules.is_empty() {
         return Ok(Vec::new());
     }
@@ -141,7 +168,8 @@ fn evaluate_subject<S: Subject>(
         resource: subject.resource().arn,
         message,
     };
-    let value = cel::to_value(subject).map_err(|e| error(rules[0], format!("facts do not convert to CEL: {e}")))?;
+    let value = cel::to_value(subject)
+        .map_err(|e| error(rules[0], format!("facts do not convert to CEL: {e}")))?;
     let mut context = root.new_inner_scope();
     context.add_variable_from_value(rules[0].scope.variable(), value);
     let mut findings = Vec::new();
@@ -150,10 +178,16 @@ fn evaluate_subject<S: Subject>(
         match rule.program().execute(&context) {
             Ok(cel::Value::Bool(true)) => {}
             Ok(cel::Value::Bool(false)) => continue,
-            Ok(other) => return Err(error(rule, format!("`when` returned {other:?}, not a bool"))),
+            Ok(other) => {
+                return Err(error(
+                    rule,
+                    format!("`when` returned {other:?}, not a bool"),
+                ))
+            }
             Err(e) => return Err(error(rule, format!("`when` failed: {e}"))),
         }
-        let facts = json.get_or_insert_with(|| serde_json::to_value(subject).unwrap_or(Value::Null));
+        let facts =
+            json.get_or_insert_with(|| serde_json::to_value(subject).unwrap_or(Value::Null));
         let severity = config
             .rules
             .get(&rule.id)
@@ -163,7 +197,10 @@ fn evaluate_subject<S: Subject>(
         let message = interpolate(&rule.message, rule.scope.variable(), facts);
         let mut finding = Finding::new(&rule.id, severity, resource, rule.title.clone(), message);
         for path in &rule.evidence {
-            finding.evidence.insert(path.clone(), lookup(facts, rule.scope.variable(), path).clone());
+            finding.evidence.insert(
+                path.clone(),
+                lookup(facts, rule.scope.variable(), path).clone(),
+            );
         }
         finding.fix = subject.planned_fix(rule);
         findings.push(finding);
@@ -176,7 +213,9 @@ fn lookup<'a>(facts: &'a Value, variable: &str, path: &str) -> &'a Value {
     let rest = path.strip_prefix(variable).unwrap_or(path);
     rest.split('.')
         .filter(|segment| !segment.is_empty())
-        .fold(facts, |value, segment| value.get(segment).unwrap_or(&Value::Null))
+        .fold(facts, |value, segment| {
+            value.get(segment).unwrap_or(&Value::Null)
+        })
 }
 
 /// Replaces `{fact.path}` placeholders with plain-text renderings of the facts.
@@ -213,7 +252,10 @@ pub fn render(value: &Value) -> String {
             .filter(|(_, v)| !v.is_null())
             .map(|(key, v)| match v {
                 Value::Array(parts) if parts.iter().all(Value::is_string) => {
-                    format!("{key}: {}", parts.iter().map(render).collect::<Vec<_>>().join(" → "))
+                    format!(
+                        "{key}: {}",
+                        parts.iter().map(render).collect::<Vec<_>>().join(" → ")
+                    )
                 }
                 other => format!("{key}: {}", render(other)),
             })
@@ -230,12 +272,20 @@ mod tests {
 
     #[test]
     fn interpolation_renders_facts() {
-        let facts = json!({"name": "ui", "versions": {"internal": 2}, "tags": ["a", "b"], "none": null});
+        let facts =
+            json!({"name": "ui", "versions": {"internal": 2}, "tags": ["a", "b"], "none": null});
         assert_eq!(
-            interpolate("{package.name} has {package.versions.internal} ({package.tags}, {package.none})", "package", &facts),
+            interpolate(
+                "{package.name} has {package.versions.internal} ({package.tags}, {package.none})",
+                "package",
+                &facts
+            ),
             "ui has 2 (a, b, none)"
         );
-        assert_eq!(interpolate("unclosed {brace", "package", &facts), "unclosed {brace");
+        assert_eq!(
+            interpolate("unclosed {brace", "package", &facts),
+            "unclosed {brace"
+        );
         assert_eq!(
             render(&json!([{"connection": "public:npmjs", "path": ["app", "npm-store"]}])),
             "connection: public:npmjs, path: app → npm-store"

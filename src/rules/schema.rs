@@ -120,7 +120,11 @@ fn describe<'a>(root: &'a Value, node: &'a Value) -> (String, Option<&'a Value>)
         _ => Vec::new(),
     };
     let nullable = types.contains(&"null");
-    let main = types.iter().find(|t| **t != "null").copied().unwrap_or("any");
+    let main = types
+        .iter()
+        .find(|t| **t != "null")
+        .copied()
+        .unwrap_or("any");
     let (kind, object) = match main {
         "integer" => ("int".to_string(), None),
         "boolean" => ("bool".to_string(), None),
@@ -168,14 +172,25 @@ mod tests {
     #[test]
     fn package_facts_are_listed_with_types() {
         let facts = Scope::Package.facts();
-        let find = |path: &str| facts.iter().find(|f| f.path == path).map(|f| f.kind.as_str());
+        let find = |path: &str| {
+            facts
+                .iter()
+                .find(|f| f.path == path)
+                .map(|f| f.kind.as_str())
+        };
         assert_eq!(find("pkg.versions.internal"), Some("int"));
         assert_eq!(find("pkg.exposed"), Some("bool"));
         assert_eq!(find("pkg.namespace"), Some("string?"));
-        assert_eq!(find("pkg.group.modes.external_upstream.effective"), Some("string"));
+        assert_eq!(
+            find("pkg.group.modes.external_upstream.effective"),
+            Some("string")
+        );
         assert_eq!(find("pkg.exposure"), Some("list<object>"));
         assert_eq!(find("pkg.versions"), Some("object"));
-        assert!(facts.iter().all(|f| !f.description.is_empty()), "{facts:#?}");
+        assert!(
+            facts.iter().all(|f| !f.description.is_empty()),
+            "{facts:#?}"
+        );
     }
 
     #[test]
@@ -183,11 +198,15 @@ mod tests {
         for scope in Scope::ALL {
             let facts = scope.facts();
             assert!(facts.len() > 5, "{scope}");
-            assert!(facts.iter().all(|f| f.path.starts_with(&format!("{}.", scope.variable()))));
+            assert!(facts
+                .iter()
+                .all(|f| f.path.starts_with(&format!("{}.", scope.variable()))));
         }
         let group = Scope::PackageGroup.facts();
         assert!(group.iter().any(|f| f.path == "group.blocks_external"));
         let repo = Scope::Repository.facts();
-        assert!(repo.iter().any(|f| f.path == "repository.policy.public_access" && f.kind == "bool"));
+        assert!(repo
+            .iter()
+            .any(|f| f.path == "repository.policy.public_access" && f.kind == "bool"));
     }
 }

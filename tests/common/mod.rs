@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A fixed "today" so suppression expiry does not make snapshots depend on the date.
-pub const TODAY: Date = Date { year: 2026, month: 11, day: 21 };
+pub const TODAY: Date = Date {
+    year: 2026,
+    month: 11,
+    day: 21,
+};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -22,8 +26,15 @@ pub fn scan_file(inventory: &Path, config: Option<&Path>) -> ScanResult {
         None => Config::default(),
     };
     let rules = RuleSet::load(&[]).unwrap_or_else(|e| panic!("{e}"));
-    caguard::app::scan(&inventory_data, Some(Path::new("inventory.json")), &config, &rules, None, TODAY)
-        .unwrap_or_else(|e| panic!("{e}"))
+    caguard::app::scan(
+        &inventory_data,
+        Some(Path::new("inventory.json")),
+        &config,
+        &rules,
+        None,
+        TODAY,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs the caguard binary; returns (exit code, stdout, stderr).
