@@ -58,10 +58,17 @@ pub fn run(cli: Cli) -> Outcome {
 }
 
 /// Loads config and rules, and checks that the config only names rules that exist.
-pub fn load_policy(config: Option<&Path>, rule_dirs: &[std::path::PathBuf]) -> Result<(Config, RuleSet), AppError> {
+pub fn load_policy(
+    config: Option<&Path>,
+    rule_dirs: &[std::path::PathBuf],
+) -> Result<(Config, RuleSet), AppError> {
     let config = Config::discover(config)?;
     let rules = RuleSet::load(rule_dirs)?;
-    let source = config.source.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let source = config
+        .source
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let unknown = |id: &str, position: &crate::config::Position, what: &str| -> Option<AppError> {
         rules.get(id).is_none().then(|| {
             AppError::Config(crate::config::PositionedError {
@@ -105,7 +112,12 @@ pub fn scan(
     accounts.dedup();
     Ok(ScanResult {
         source: ScanSource {
-            kind: if inventory_path.is_some() { "inventory" } else { "live" }.to_string(),
+            kind: if inventory_path.is_some() {
+                "inventory"
+            } else {
+                "live"
+            }
+            .to_string(),
             path: inventory_path.map(|p| p.display().to_string()),
             region: inventory.region.clone(),
             accounts,
@@ -134,28 +146,53 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<(), AppError> {
 }
 
 fn scan_command(args: &ScanArgs, quiet: bool) -> Result<Outcome, AppError> {
-    if args.sarif_category.as_deref().is_some_and(|c| c.trim().trim_end_matches('/').is_empty()) {
-        return Err(AppError::Usage("--sarif-category must not be empty".to_string()));
+    if args
+        .sarif_category
+        .as_deref()
+        .is_some_and(|c| c.trim().trim_end_matches('/').is_empty())
+    {
+        return Err(AppError::Usage(
+            "--sarif-category must not be empty".to_string(),
+        ));
     }
     let (config, rules) = load_policy(args.policy.config.as_deref(), &args.policy.rule_dirs)?;
-    let baseline = args.baseline.as_deref().map(gate::load_baseline).transpose()?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(gate::load_baseline)
+        .transpose()?;
     // Policy and baseline are checked first: a typo there must not cost a whole live collection.
     let inventory = match &args.inventory {
         Some(path) => Inventory::load(path)?,
         None => collect_live(&args.collect, quiet)?,
     };
-    let result = scan(&inventory, args.inventory.as_deref(), &config, &rules, baseline.as_ref(), Date::today())?;
+    let result = scan(
+        &inventory,
+        args.inventory.as_deref(),
+        &config,
+        &rules,
+        baseline.as_ref(),
+        Date::today(),
+    )?;
     for warning in &result.warnings {
         eprintln!("warning: {warning}");
     }
     for entry in result.suppressions.iter().filter(|s| s.status != "used") {
         eprintln!(
             "warning: suppression at {}:{} ({} {}) is {}",
-            config.source.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            config
+                .source
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
             entry.position,
             entry.rule,
             entry.resource,
-            if entry.status == "expired" { "expired; its findings are reported again" } else { "unused: it matched no finding" }
+            if entry.status == "expired" {
+                "expired; its findings are reported again"
+            } else {
+                "unused: it matched no finding"
+            }
         );
     }
     let sarif_wanted = args.format == Format::Sarif || args.sarif_output.is_some();
@@ -175,7 +212,9 @@ fn scan_command(args: &ScanArgs, quiet: bool) -> Result<Outcome, AppError> {
     let render = |format: Format| match format {
         Format::Text => report::text::render(&result),
         Format::Json => report::json::render(&result),
-        Format::Sarif => report::sarif::render(&result, &sarif_rules, args.sarif_category.as_deref()),
+        Format::Sarif => {
+            report::sarif::render(&result, &sarif_rules, args.sarif_category.as_deref())
+        }
     };
     write_output(args.output.as_deref(), &render(args.format))?;
     if let Some(path) = &args.sarif_output {
@@ -184,7 +223,11 @@ fn scan_command(args: &ScanArgs, quiet: bool) -> Result<Outcome, AppError> {
     if let Some(path) = &args.json_output {
         write_output(Some(path), &render(Format::Json))?;
     }
-    Ok(gate::outcome(&result.findings, args.fail_on, !result.complete()))
+    Ok(gate::outcome(
+        &result.findings,
+        args.fail_on,
+        !result.complete(),
+    ))
 }
 
 /// The rules with `[rules.<id>] severity` overrides applied: GitHub takes an alert's severity
@@ -192,7 +235,11 @@ fn scan_command(args: &ScanArgs, quiet: bool) -> Result<Outcome, AppError> {
 fn effective_rules(rules: &RuleSet, config: &Config) -> RuleSet {
     let mut rules = rules.clone();
     for rule in &mut rules.rules {
-        if let Some(severity) = config.rules.get(&rule.id).and_then(|settings| settings.severity) {
+        if let Some(severity) = config
+            .rules
+            .get(&rule.id)
+            .and_then(|settings| settings.severity)
+        {
             rule.severity = severity;
         }
     }
@@ -231,7 +278,10 @@ fn facts_command(args: &FactsArgs) -> Result<Outcome, AppError> {
     let inventory = Inventory::load(&args.inventory)?;
     let facts = facts::derive(&inventory, &config.facts);
     let scopes: BTreeSet<Scope> = if args.scopes.is_empty() {
-        Scope::ALL.into_iter().filter(|s| *s != Scope::Version).collect()
+        Scope::ALL
+            .into_iter()
+            .filter(|s| *s != Scope::Version)
+            .collect()
     } else {
         args.scopes.iter().map(|s| Scope::from(*s)).collect()
     };
@@ -251,7 +301,11 @@ fn matches_resource(filters: &[String], arn: &str) -> bool {
 /// Facts as JSON, keyed by scope, filtered by scope and resource ARN.
 pub fn facts_json(facts: &Facts, scopes: &BTreeSet<Scope>, resources: &[String]) -> String {
     use serde_json::{json, Map, Value};
-    fn select<T: serde::Serialize>(items: &[T], arn: impl Fn(&T) -> &str, filters: &[String]) -> Value {
+    fn select<T: serde::Serialize>(
+        items: &[T],
+        arn: impl Fn(&T) -> &str,
+        filters: &[String],
+    ) -> Value {
         Value::Array(
             items
                 .iter()
@@ -264,10 +318,19 @@ pub fn facts_json(facts: &Facts, scopes: &BTreeSet<Scope>, resources: &[String])
     for scope in scopes {
         let (key, value) = match scope {
             Scope::Domain => ("domains", select(&facts.domains, |d| &d.arn, resources)),
-            Scope::Repository => ("repositories", select(&facts.repositories, |r| &r.arn, resources)),
-            Scope::PackageGroup => ("packageGroups", select(&facts.package_groups, |g| &g.arn, resources)),
+            Scope::Repository => (
+                "repositories",
+                select(&facts.repositories, |r| &r.arn, resources),
+            ),
+            Scope::PackageGroup => (
+                "packageGroups",
+                select(&facts.package_groups, |g| &g.arn, resources),
+            ),
             Scope::Package => ("packages", select(&facts.packages, |p| &p.arn, resources)),
-            Scope::Version => ("versions", select(&facts.versions, |v| &v.package_arn, resources)),
+            Scope::Version => (
+                "versions",
+                select(&facts.versions, |v| &v.package_arn, resources),
+            ),
         };
         out.insert(key.to_string(), value);
     }
@@ -295,9 +358,9 @@ fn rules_command(command: RulesCommand) -> Result<Outcome, AppError> {
         }
         RulesCommand::Explain { id, rule_dirs } => {
             let rules = RuleSet::load(&rule_dirs)?;
-            let rule = rules
-                .get(&id)
-                .ok_or_else(|| AppError::Usage(format!("no rule `{id}` (see `caguard rules list`)")))?;
+            let rule = rules.get(&id).ok_or_else(|| {
+                AppError::Usage(format!("no rule `{id}` (see `caguard rules list`)"))
+            })?;
             explain(rule)
         }
         RulesCommand::Facts { scope } => {
@@ -307,9 +370,16 @@ fn rules_command(command: RulesCommand) -> Result<Outcome, AppError> {
             };
             let mut text = String::new();
             for scope in scopes {
-                text.push_str(&format!("scope {} (variable `{}`)\n", scope, scope.variable()));
+                text.push_str(&format!(
+                    "scope {} (variable `{}`)\n",
+                    scope,
+                    scope.variable()
+                ));
                 for fact in scope.facts() {
-                    text.push_str(&format!("  {:<52} {:<16} {}\n", fact.path, fact.kind, fact.description));
+                    text.push_str(&format!(
+                        "  {:<52} {:<16} {}\n",
+                        fact.path, fact.kind, fact.description
+                    ));
                 }
                 text.push('\n');
             }
