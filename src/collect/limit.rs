@@ -73,22 +73,14 @@ pub struct Gate {
     listings: RateLimiter,
 }
 
-/// Burst allowance: a tenth of a second of budget, so short bursts are smoothed but the
-/// per-second quota is never exceeded in any window.
-fn burst(per_second: f64) -> u32 {
-    if per_second.is_finite() && per_second > 0.0 {
-        ((per_second / 10.0).ceil() as u32).max(1)
-    } else {
-        1
-    }
-}
-
 impl Gate {
     pub fn new(concurrency: usize, max_rps: f64, listing_rps: f64) -> Self {
         Gate {
             in_flight: Semaphore::new(concurrency.max(1)),
-            reads: RateLimiter::new(max_rps, burst(max_rps)),
-            listings: RateLimiter::new(listing_rps, burst(listing_rps)),
+            // No burst: evenly spaced requests keep every one-second window at the rate (+1),
+            // and a scan has enough queued work to use every slot anyway.
+            reads: RateLimiter::new(max_rps, 1),
+            listings: RateLimiter::new(listing_rps, 1),
         }
     }
 

@@ -255,8 +255,8 @@ pub async fn collect(
         tokio::spawn(async move {
             loop {
                 progress.set_message(format!(
-                    "{} calls, {} retries, {} failed",
-                    counters.total_calls(),
+                    "{} requests, {} retries, {} failed",
+                    counters.total_requests(),
                     counters.retries(),
                     counters.failures()
                 ));

@@ -98,10 +98,9 @@ impl Ctx {
     pub fn record(&self, op: Op, resource: &str, failure: Failure) {
         self.counters.failed();
         tracing::warn!(
-            operation = op.name(),
-            resource,
-            code = failure.code.as_str(),
-            "{}",
+            "{} {resource} failed for good: {}: {}",
+            op.name(),
+            failure.code,
             failure.message
         );
         lock(&self.errors).push(CollectionError {
