@@ -107,6 +107,8 @@ struct DomainContext<'a> {
     graph: UpstreamGraph,
     /// Per repository: coordinates → package index.
     records: Vec<HashMap<Coordinates, usize>>,
+    /// Per repository: (format, namespace, normalized name) → the packages stored under it.
+    normalized: Vec<HashMap<Coordinates, Vec<Coordinates>>>,
     /// Coordinates of packages with INTERNAL versions anywhere in the domain, by lookalike key.
     internal_by_fold: HashMap<(String, String), BTreeSet<Coordinates>>,
     extra_warnings: Vec<String>,
@@ -145,6 +147,22 @@ impl<'a> DomainContext<'a> {
                     .collect()
             })
             .collect();
+        let normalized = domain
+            .repositories
+            .iter()
+            .map(|repository| {
+                let mut names: HashMap<Coordinates, Vec<Coordinates>> = HashMap::new();
+                for entry in &repository.packages {
+                    let key = coordinates(entry);
+                    let folded = normalize_name(&PackageFormat::from(key.0.as_str()), &key.2);
+                    names
+                        .entry((key.0.clone(), key.1.clone(), folded))
+                        .or_default()
+                        .push(key);
+                }
+                names
+            })
+            .collect();
         let mut internal_by_fold: HashMap<(String, String), BTreeSet<Coordinates>> = HashMap::new();
         for repository in &domain.repositories {
             for entry in &repository.packages {
@@ -176,6 +194,7 @@ impl<'a> DomainContext<'a> {
             tree: GroupTree::build(domain),
             graph,
             records,
+            normalized,
             internal_by_fold,
             extra_warnings,
         }
@@ -650,18 +669,17 @@ impl<'a> DomainContext<'a> {
         };
 
         let normalized = normalize_name(&format, &name);
-        let name_collisions = self.domain.repositories[repository]
-            .packages
-            .iter()
-            .map(coordinates)
-            .filter(|other| {
-                *other != key
-                    && other.0 == key.0
-                    && other.1 == key.1
-                    && normalize_name(&format, &other.2) == normalized
+        let name_collisions = self
+            .normalized
+            .get(repository)
+            .and_then(|names| names.get(&(format_text.clone(), namespace_text.clone(), normalized)))
+            .map(|same| {
+                same.iter()
+                    .filter(|other| **other != key)
+                    .map(display)
+                    .collect()
             })
-            .map(|other| display(&other))
-            .collect();
+            .unwrap_or_default();
 
         let facts = PackageFacts {
             arn: package_arn,
