@@ -82,11 +82,8 @@ fn coordinates(entry: &PackageEntry) -> Coordinates {
 
 fn display(coordinates: &Coordinates) -> String {
     let (format, namespace, name) = coordinates;
-    if namespace.is_empty() {
-        format!("{format}:{name}")
-    } else {
-        format!("{format}:{namespace}/{name}")
-    }
+    let namespace = (!namespace.is_empty()).then_some(namespace.as_str());
+    display_name(&PackageFormat::from(format.as_str()), namespace, name)
 }
 
 fn origin_of(version: &crate::inventory::PackageVersionSummary) -> OriginType {
@@ -682,6 +679,7 @@ impl<'a> DomainContext<'a> {
             .unwrap_or_default();
 
         let facts = PackageFacts {
+            display: display_name(&format, namespace, &name),
             arn: package_arn,
             domain: self.name.clone(),
             repository: repository_name,
@@ -731,6 +729,16 @@ impl<'a> DomainContext<'a> {
             .and_then(|entry| entry.package.origin_configuration.as_ref())
             .and_then(|c| c.restrictions.as_ref())
             .is_none_or(|r| r.upstream != AllowMode::Block)
+    }
+}
+
+/// How a package manager's users write the coordinates.
+fn display_name(format: &PackageFormat, namespace: Option<&str>, name: &str) -> String {
+    match (format, namespace) {
+        (_, None) => name.to_string(),
+        (PackageFormat::Npm, Some(scope)) => format!("@{scope}/{name}"),
+        (PackageFormat::Maven, Some(group)) => format!("{group}:{name}"),
+        (_, Some(namespace)) => format!("{namespace}/{name}"),
     }
 }
 

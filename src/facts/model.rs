@@ -189,6 +189,9 @@ pub struct PackageFacts {
     pub namespace: Option<String>,
     /// Package name as stored.
     pub name: String,
+    /// The name as people write it: `@scope/name` (npm), `groupId:artifactId` (maven),
+    /// `namespace/name` (others with a namespace), else the name.
+    pub display: String,
     /// Whether an npm package has a scope.
     pub scoped: bool,
     /// Version counts by origin.

@@ -240,27 +240,32 @@ fn interpolate(message: &str, variable: &str, facts: &Value) -> String {
     out
 }
 
-/// Plain text for a fact value: lists joined with ", ", string lists inside objects as paths.
+/// Plain text for a fact value: lists joined with ", ", an exposure path as `a → b (connection)`.
 pub fn render(value: &Value) -> String {
+    let join = |parts: &[Value], separator: &str| {
+        parts.iter().map(render).collect::<Vec<_>>().join(separator)
+    };
     match value {
         Value::Null => "none".to_string(),
         Value::String(text) => text.clone(),
         Value::Array(items) if items.is_empty() => "none".to_string(),
-        Value::Array(items) => items.iter().map(render).collect::<Vec<_>>().join(", "),
-        Value::Object(map) => map
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(key, v)| match v {
-                Value::Array(parts) if parts.iter().all(Value::is_string) => {
-                    format!(
-                        "{key}: {}",
-                        parts.iter().map(render).collect::<Vec<_>>().join(" → ")
-                    )
-                }
-                other => format!("{key}: {}", render(other)),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
+        Value::Array(items) => join(items, ", "),
+        Value::Object(map) => match (map.get("path"), map.get("connection")) {
+            (Some(Value::Array(path)), Some(Value::String(connection))) => {
+                format!("{} ({connection})", join(path, " → "))
+            }
+            _ => map
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(key, v)| match v {
+                    Value::Array(parts) if parts.iter().all(Value::is_string) => {
+                        format!("{key}: {}", join(parts, " → "))
+                    }
+                    other => format!("{key}: {}", render(other)),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
         other => other.to_string(),
     }
 }
@@ -287,8 +292,14 @@ mod tests {
             "unclosed {brace"
         );
         assert_eq!(
-            render(&json!([{"connection": "public:npmjs", "path": ["app", "npm-store"]}])),
-            "connection: public:npmjs, path: app → npm-store"
+            render(
+                &json!([{"connection": "public:npmjs", "path": ["app", "npm-store"], "entry_has_record": false}])
+            ),
+            "app → npm-store (public:npmjs)"
+        );
+        assert_eq!(
+            render(&json!({"format": "npm", "search_order": ["web", "npm-store"]})),
+            "format: npm, search_order: web → npm-store"
         );
     }
 }
