@@ -143,6 +143,39 @@ fn next_token(sent: &Option<String>, received: Option<String>) -> Result<Option<
     }
 }
 
+/// Reads every page of one List operation. `fetch` sends the request for a page token;
+/// `page` takes each reply as soon as it arrives (so a caller can start on that page's
+/// children while the next page is fetched) and returns the reply's next token. A call that
+/// fails for good, or a repeated token, is recorded against `op` and `resource` and ends the
+/// listing there; the result says whether the list was read to its end.
+async fn paginate<Out, E, Fut>(
+    ctx: &Ctx,
+    op: Op,
+    resource: &str,
+    fetch: impl Fn(Option<String>) -> Fut,
+    mut page: impl FnMut(Out) -> Option<String>,
+) -> bool
+where
+    Fut: Future<Output = Result<Out, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut sent = None;
+    loop {
+        let next = ctx
+            .call(op, || fetch(sent.clone()))
+            .await
+            .and_then(|output| next_token(&sent, page(output)));
+        match next {
+            Ok(Some(token)) => sent = Some(token),
+            Ok(None) => return true,
+            Err(failure) => {
+                ctx.record(op, resource, failure);
+                return false;
+            }
+        }
+    }
+}
+
 fn malformed(what: &str) -> Failure {
     Failure::new("MalformedResponse", format!("the reply has no {what}"))
 }
@@ -150,41 +183,29 @@ fn malformed(what: &str) -> Failure {
 /// Domain names: `--domain` when given (DescribeDomain tells the rest), else ListDomains.
 pub async fn domain_names(ctx: &Ctx) -> Vec<String> {
     let mut names = Vec::new();
-    let mut token: Option<String> = None;
     let resource = arn::domain(&ctx.region, ctx.domain_owner.as_deref().unwrap_or(""), "*");
-    loop {
-        let sent = token.clone();
-        let page = ctx
-            .call(Op::ListDomains, || {
-                ctx.client
-                    .list_domains()
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(sent.clone())
-                    .send()
-            })
-            .await;
-        let output = match page {
-            Ok(output) => output,
-            Err(failure) => {
-                ctx.record(Op::ListDomains, &resource, failure);
-                break;
-            }
-        };
-        names.extend(
-            output
-                .domains()
-                .iter()
-                .filter_map(|d| d.name().map(str::to_string)),
-        );
-        match next_token(&sent, output.next_token) {
-            Ok(Some(next)) => token = Some(next),
-            Ok(None) => break,
-            Err(failure) => {
-                ctx.record(Op::ListDomains, &resource, failure);
-                break;
-            }
-        }
-    }
+    paginate(
+        ctx,
+        Op::ListDomains,
+        &resource,
+        |token| {
+            ctx.client
+                .list_domains()
+                .max_results(PAGE_SIZE)
+                .set_next_token(token)
+                .send()
+        },
+        |output| {
+            names.extend(
+                output
+                    .domains()
+                    .iter()
+                    .filter_map(|d| d.name().map(str::to_string)),
+            );
+            output.next_token
+        },
+    )
+    .await;
     names
 }
 
@@ -273,37 +294,25 @@ async fn domain_policy(ctx: &Ctx, scope: &DomainScope) -> Option<ResourcePolicy>
 
 async fn package_groups(ctx: &Arc<Ctx>, scope: &Arc<DomainScope>) -> Vec<PackageGroupEntry> {
     let mut groups = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let sent = token.clone();
-        let page = ctx
-            .call(Op::ListPackageGroups, || {
-                ctx.client
-                    .list_package_groups()
-                    .domain(&scope.name)
-                    .set_domain_owner(ctx.domain_owner.clone())
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(sent.clone())
-                    .send()
-            })
-            .await;
-        let output = match page {
-            Ok(output) => output,
-            Err(failure) => {
-                ctx.record(Op::ListPackageGroups, &scope.arn, failure);
-                break;
-            }
-        };
-        groups.extend(output.package_groups().iter().map(convert::package_group));
-        match next_token(&sent, output.next_token) {
-            Ok(Some(next)) => token = Some(next),
-            Ok(None) => break,
-            Err(failure) => {
-                ctx.record(Op::ListPackageGroups, &scope.arn, failure);
-                break;
-            }
-        }
-    }
+    paginate(
+        ctx,
+        Op::ListPackageGroups,
+        &scope.arn,
+        |token| {
+            ctx.client
+                .list_package_groups()
+                .domain(&scope.name)
+                .set_domain_owner(ctx.domain_owner.clone())
+                .max_results(PAGE_SIZE)
+                .set_next_token(token)
+                .send()
+        },
+        |output| {
+            groups.extend(output.package_groups().iter().map(convert::package_group));
+            output.next_token
+        },
+    )
+    .await;
     let mut lists = JoinSet::new();
     for (index, group) in groups.iter().enumerate() {
         let kinds = convert::specific_repository_restrictions(group);
@@ -363,79 +372,56 @@ async fn allowed_repositories(
     resource: &str,
 ) -> Option<Vec<String>> {
     let mut names = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let sent = token.clone();
-        let page = ctx
-            .call(Op::ListAllowedRepositoriesForGroup, || {
-                ctx.client
-                    .list_allowed_repositories_for_group()
-                    .domain(&scope.name)
-                    .set_domain_owner(ctx.domain_owner.clone())
-                    .package_group(pattern)
-                    .origin_restriction_type(SdkRestriction::from(kind))
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(sent.clone())
-                    .send()
-            })
-            .await;
-        let output = match page {
-            Ok(output) => output,
-            Err(failure) => {
-                ctx.record(Op::ListAllowedRepositoriesForGroup, resource, failure);
-                return None;
-            }
-        };
-        names.extend(output.allowed_repositories().iter().cloned());
-        match next_token(&sent, output.next_token) {
-            Ok(Some(next)) => token = Some(next),
-            Ok(None) => return Some(names),
-            Err(failure) => {
-                ctx.record(Op::ListAllowedRepositoriesForGroup, resource, failure);
-                return None;
-            }
-        }
-    }
+    let complete = paginate(
+        ctx,
+        Op::ListAllowedRepositoriesForGroup,
+        resource,
+        |token| {
+            ctx.client
+                .list_allowed_repositories_for_group()
+                .domain(&scope.name)
+                .set_domain_owner(ctx.domain_owner.clone())
+                .package_group(pattern)
+                .origin_restriction_type(SdkRestriction::from(kind))
+                .max_results(PAGE_SIZE)
+                .set_next_token(token)
+                .send()
+        },
+        |output| {
+            names.extend(output.allowed_repositories().iter().cloned());
+            output.next_token
+        },
+    )
+    .await;
+    complete.then_some(names)
 }
 
 async fn repositories(ctx: &Arc<Ctx>, scope: &Arc<DomainScope>) -> Vec<RepositoryEntry> {
     let mut summaries: Vec<RepositoryDescription> = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let sent = token.clone();
-        let page = ctx
-            .call(Op::ListRepositoriesInDomain, || {
-                ctx.client
-                    .list_repositories_in_domain()
-                    .domain(&scope.name)
-                    .set_domain_owner(ctx.domain_owner.clone())
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(sent.clone())
-                    .send()
-            })
-            .await;
-        let output = match page {
-            Ok(output) => output,
-            Err(failure) => {
-                ctx.record(Op::ListRepositoriesInDomain, &scope.arn, failure);
-                break;
-            }
-        };
-        summaries.extend(
-            output
-                .repositories()
-                .iter()
-                .map(convert::repository_summary),
-        );
-        match next_token(&sent, output.next_token) {
-            Ok(Some(next)) => token = Some(next),
-            Ok(None) => break,
-            Err(failure) => {
-                ctx.record(Op::ListRepositoriesInDomain, &scope.arn, failure);
-                break;
-            }
-        }
-    }
+    paginate(
+        ctx,
+        Op::ListRepositoriesInDomain,
+        &scope.arn,
+        |token| {
+            ctx.client
+                .list_repositories_in_domain()
+                .domain(&scope.name)
+                .set_domain_owner(ctx.domain_owner.clone())
+                .max_results(PAGE_SIZE)
+                .set_next_token(token)
+                .send()
+        },
+        |output| {
+            summaries.extend(
+                output
+                    .repositories()
+                    .iter()
+                    .map(convert::repository_summary),
+            );
+            output.next_token
+        },
+    )
+    .await;
     if !ctx.repositories.is_empty() {
         summaries.retain(|summary| {
             summary
@@ -538,49 +524,38 @@ async fn repository_policy(ctx: &Ctx, scope: &RepositoryScope) -> Option<Resourc
 async fn packages(ctx: &Arc<Ctx>, scope: &Arc<RepositoryScope>) -> Vec<PackageEntry> {
     let mut entries: Vec<PackageEntry> = Vec::new();
     let mut versions = JoinSet::new();
-    let mut token: Option<String> = None;
-    loop {
-        let sent = token.clone();
-        let page = ctx
-            .call(Op::ListPackages, || {
-                ctx.client
-                    .list_packages()
-                    .domain(&scope.domain.name)
-                    .set_domain_owner(ctx.domain_owner.clone())
-                    .repository(&scope.name)
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(sent.clone())
-                    .send()
-            })
-            .await;
-        let output = match page {
-            Ok(output) => output,
-            Err(failure) => {
-                ctx.record(Op::ListPackages, &scope.arn, failure);
-                break;
+    paginate(
+        ctx,
+        Op::ListPackages,
+        &scope.arn,
+        |token| {
+            ctx.client
+                .list_packages()
+                .domain(&scope.domain.name)
+                .set_domain_owner(ctx.domain_owner.clone())
+                .repository(&scope.name)
+                .max_results(PAGE_SIZE)
+                .set_next_token(token)
+                .send()
+        },
+        |output| {
+            ctx.progress.inc_length(output.packages().len() as u64);
+            for summary in output.packages() {
+                let package = convert::package(summary);
+                let index = entries.len();
+                let (ctx, scope, wanted) = (ctx.clone(), scope.clone(), package.clone());
+                // Start on this page's versions while the next page is being fetched.
+                versions
+                    .spawn(async move { (index, package_versions(&ctx, &scope, &wanted).await) });
+                entries.push(PackageEntry {
+                    package,
+                    versions: Vec::new(),
+                });
             }
-        };
-        ctx.progress.inc_length(output.packages().len() as u64);
-        for summary in output.packages() {
-            let package = convert::package(summary);
-            let index = entries.len();
-            let (ctx, scope, wanted) = (ctx.clone(), scope.clone(), package.clone());
-            // Start on this page's versions while the next page is being fetched.
-            versions.spawn(async move { (index, package_versions(&ctx, &scope, &wanted).await) });
-            entries.push(PackageEntry {
-                package,
-                versions: Vec::new(),
-            });
-        }
-        match next_token(&sent, output.next_token) {
-            Ok(Some(next)) => token = Some(next),
-            Ok(None) => break,
-            Err(failure) => {
-                ctx.record(Op::ListPackages, &scope.arn, failure);
-                break;
-            }
-        }
-    }
+            output.next_token
+        },
+    )
+    .await;
     while let Some(joined) = versions.join_next().await {
         match joined {
             Ok((index, list)) => {
@@ -624,41 +599,29 @@ async fn package_versions(
         name,
     );
     let mut versions = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let sent = token.clone();
-        let page = ctx
-            .call(Op::ListPackageVersions, || {
-                ctx.client
-                    .list_package_versions()
-                    .domain(&domain.name)
-                    .set_domain_owner(ctx.domain_owner.clone())
-                    .repository(&scope.name)
-                    .format(SdkFormat::from(format.as_str()))
-                    .set_namespace(package.namespace.clone())
-                    .package(name)
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(sent.clone())
-                    .send()
-            })
-            .await;
-        let output = match page {
-            Ok(output) => output,
-            Err(failure) => {
-                ctx.record(Op::ListPackageVersions, &resource, failure);
-                break;
-            }
-        };
-        versions.extend(output.versions().iter().map(convert::version));
-        match next_token(&sent, output.next_token) {
-            Ok(Some(next)) => token = Some(next),
-            Ok(None) => break,
-            Err(failure) => {
-                ctx.record(Op::ListPackageVersions, &resource, failure);
-                break;
-            }
-        }
-    }
+    paginate(
+        ctx,
+        Op::ListPackageVersions,
+        &resource,
+        |token| {
+            ctx.client
+                .list_package_versions()
+                .domain(&domain.name)
+                .set_domain_owner(ctx.domain_owner.clone())
+                .repository(&scope.name)
+                .format(SdkFormat::from(format.as_str()))
+                .set_namespace(package.namespace.clone())
+                .package(name)
+                .max_results(PAGE_SIZE)
+                .set_next_token(token)
+                .send()
+        },
+        |output| {
+            versions.extend(output.versions().iter().map(convert::version));
+            output.next_token
+        },
+    )
+    .await;
     ctx.progress.inc(1);
     versions
 }
