@@ -61,6 +61,18 @@ pub fn derive(inventory: &Inventory, config: &FactsConfig) -> Facts {
             facts.versions.extend(versions);
         }
     }
+    let policies = facts
+        .domains
+        .iter()
+        .map(|d| (&d.arn, &d.policy))
+        .chain(facts.repositories.iter().map(|r| (&r.arn, &r.policy)));
+    let unreadable: Vec<String> = policies
+        .filter_map(|(arn, policy)| {
+            let error = policy.error.as_ref()?;
+            Some(format!("{arn}: {error}; the policy rules cannot judge it"))
+        })
+        .collect();
+    facts.warnings.extend(unreadable);
     facts
 }
 
@@ -755,4 +767,362 @@ fn entry_repository(version: &crate::inventory::PackageVersionSummary) -> Option
 /// Lookalike key of the rule `lookalike-of-internal-package`: format-free fold of namespace and name.
 fn lookalike_key(key: &Coordinates) -> (String, String) {
     (fold_lookalike(&key.1), fold_lookalike(&key.2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// app → [internal, store]; internal → [hub]; store and hub hold npm connections on demand.
+    fn world(
+        records: Value,
+        groups: Value,
+        store_connection: bool,
+        hub_connection: bool,
+    ) -> Inventory {
+        let connection = |on: bool| {
+            if on {
+                json!([{"externalConnectionName": "public:npmjs", "packageFormat": "npm", "status": "Available"}])
+            } else {
+                json!([])
+            }
+        };
+        let mut repositories = vec![
+            json!({"repository": {"name": "app", "upstreams": [{"repositoryName": "internal"}, {"repositoryName": "store"}]}}),
+            json!({"repository": {"name": "internal", "upstreams": [{"repositoryName": "hub"}]}}),
+            json!({"repository": {"name": "store", "externalConnections": connection(store_connection)}}),
+            json!({"repository": {"name": "hub", "externalConnections": connection(hub_connection)}}),
+        ];
+        for (repository, record) in records.as_object().into_iter().flatten() {
+            if let Some(entry) = repositories
+                .iter_mut()
+                .find(|r| r["repository"]["name"] == *repository)
+            {
+                entry["packages"] = json!([record]);
+            }
+        }
+        let document = json!({
+            "inventoryVersion": 1,
+            "region": "us-east-1",
+            "domains": [{"domain": {"name": "d", "owner": "111122223333"}, "packageGroups": groups, "repositories": repositories}]
+        });
+        Inventory::parse(&document.to_string(), std::path::Path::new("test"))
+            .expect("test inventory")
+    }
+
+    fn record(name: &str, origin: Option<(&str, &str)>, versions: &[(&str, &str)]) -> Value {
+        let mut package = json!({"format": "npm", "package": name});
+        if let Some((publish, upstream)) = origin {
+            package["originConfiguration"] =
+                json!({"restrictions": {"publish": publish, "upstream": upstream}});
+        }
+        json!({
+            "package": package,
+            "versions": versions.iter().map(|(version, origin)| json!({
+                "version": version, "status": "Published", "origin": {"originType": origin}
+            })).collect::<Vec<_>>()
+        })
+    }
+
+    fn group(pattern: &str, modes: &[(&str, &str)], allowed: Value) -> Value {
+        let restrictions: serde_json::Map<String, Value> = modes
+            .iter()
+            .map(|(kind, mode)| (kind.to_string(), json!({"mode": mode})))
+            .collect();
+        json!({"pattern": pattern, "originConfiguration": {"restrictions": restrictions}, "allowedRepositories": allowed})
+    }
+
+    fn app_package(inventory: &Inventory, config: &FactsConfig) -> PackageFacts {
+        derive(inventory, config)
+            .packages
+            .into_iter()
+            .find(|p| p.repository == "app")
+            .expect("the package in app")
+    }
+
+    #[test]
+    fn exposure_verdicts() {
+        let internal = [("1.0.0", "INTERNAL")];
+        let in_app = |origin| json!({"app": record("ui", origin, &internal)});
+        let cases: Vec<(&str, Inventory, Option<&[&str]>, &str)> = vec![
+            (
+                "no connection anywhere",
+                world(in_app(None), json!([]), false, false),
+                None,
+                "",
+            ),
+            (
+                "store connection, nothing blocks",
+                world(in_app(None), json!([]), true, false),
+                Some(&["app", "store"]),
+                "",
+            ),
+            (
+                "two hops through internal",
+                world(in_app(None), json!([]), false, true),
+                Some(&["app", "internal", "hub"]),
+                "",
+            ),
+            (
+                "store record upstream=BLOCK",
+                world(
+                    json!({"app": record("ui", None, &internal), "store": record("ui", Some(("BLOCK", "BLOCK")), &[])}),
+                    json!([]),
+                    true,
+                    false,
+                ),
+                None,
+                "package record in `store` has upstream=BLOCK",
+            ),
+            (
+                "consumer record upstream=BLOCK",
+                world(in_app(Some(("ALLOW", "BLOCK"))), json!([]), true, false),
+                None,
+                "package record in `app` has upstream=BLOCK",
+            ),
+            (
+                "group blocks external ingestion",
+                world(
+                    in_app(None),
+                    json!([group(
+                        "/npm//ui$",
+                        &[("EXTERNAL_UPSTREAM", "BLOCK")],
+                        json!({})
+                    )]),
+                    true,
+                    false,
+                ),
+                None,
+                "group `/npm//ui$` EXTERNAL_UPSTREAM=BLOCK for `store`",
+            ),
+            (
+                "group blocks internal retention into app",
+                world(
+                    in_app(None),
+                    json!([group(
+                        "/npm/*",
+                        &[("INTERNAL_UPSTREAM", "BLOCK")],
+                        json!({})
+                    )]),
+                    true,
+                    false,
+                ),
+                None,
+                "group `/npm/*` INTERNAL_UPSTREAM=BLOCK for `app`",
+            ),
+            (
+                "allowed list names the store",
+                world(
+                    in_app(None),
+                    json!([group(
+                        "/npm/*",
+                        &[("EXTERNAL_UPSTREAM", "ALLOW_SPECIFIC_REPOSITORIES")],
+                        json!({"EXTERNAL_UPSTREAM": ["store"]})
+                    )]),
+                    true,
+                    false,
+                ),
+                Some(&["app", "store"]),
+                "",
+            ),
+            (
+                "allowed list names another repository",
+                world(
+                    in_app(None),
+                    json!([group(
+                        "/npm/*",
+                        &[("EXTERNAL_UPSTREAM", "ALLOW_SPECIFIC_REPOSITORIES")],
+                        json!({"EXTERNAL_UPSTREAM": ["hub"]})
+                    )]),
+                    true,
+                    false,
+                ),
+                None,
+                "EXTERNAL_UPSTREAM=ALLOW_SPECIFIC_REPOSITORIES [hub]",
+            ),
+            (
+                "weak match of a group blocks everything",
+                world(
+                    in_app(None),
+                    json!([group(
+                        "/npm//UI$",
+                        &[("EXTERNAL_UPSTREAM", "ALLOW")],
+                        json!({})
+                    )]),
+                    true,
+                    false,
+                ),
+                None,
+                "weak match of group `/npm//UI$`",
+            ),
+            (
+                "inherited BLOCK names its source",
+                world(
+                    in_app(None),
+                    json!([
+                        group("/npm/*", &[("EXTERNAL_UPSTREAM", "BLOCK")], json!({})),
+                        group("/npm//ui~", &[("EXTERNAL_UPSTREAM", "INHERIT")], json!({}))
+                    ]),
+                    true,
+                    false,
+                ),
+                None,
+                "group `/npm//ui~` EXTERNAL_UPSTREAM=BLOCK (inherited from `/npm/*`)",
+            ),
+        ];
+        for (name, inventory, path, reason) in cases {
+            let facts = app_package(&inventory, &FactsConfig::default());
+            match path {
+                Some(path) => {
+                    assert!(facts.exposed, "{name}: {:?}", facts.blocked_by);
+                    assert_eq!(facts.exposure[0].path, path, "{name}");
+                    assert_eq!(facts.exposure[0].connection, "public:npmjs", "{name}");
+                }
+                None => {
+                    assert!(!facts.exposed, "{name}: {:?}", facts.exposure);
+                    // No reachable connection means nothing to block, so no reason either.
+                    let explained = if reason.is_empty() {
+                        facts.blocked_by.is_empty() && !facts.external_reach
+                    } else {
+                        facts.blocked_by.iter().any(|b| b.contains(reason))
+                    };
+                    assert!(explained, "{name}: {:?}", facts.blocked_by);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_repository_with_its_own_connection_ignores_retention_controls() {
+        // S == R: only ingestion matters; INTERNAL_UPSTREAM does not apply.
+        let inventory = world(
+            json!({"store": record("ui", None, &[("1.0.0", "INTERNAL")])}),
+            json!([group(
+                "/npm/*",
+                &[("INTERNAL_UPSTREAM", "BLOCK")],
+                json!({})
+            )]),
+            true,
+            false,
+        );
+        let facts = derive(&inventory, &FactsConfig::default());
+        let store = facts
+            .packages
+            .iter()
+            .find(|p| p.repository == "store")
+            .expect("store package");
+        assert!(store.exposed);
+        assert_eq!(store.exposure[0].path, ["store"]);
+    }
+
+    #[test]
+    fn versions_by_origin_with_format_ordering() {
+        let inventory = world(
+            json!({"app": record("ui", None, &[("1.9.1", "INTERNAL"), ("1.10.0", "EXTERNAL"), ("1.2.0-rc.1", "INTERNAL"), ("banana", "UNKNOWN"), ("0.1.0", "UNKNOWN")])}),
+            json!([]),
+            false,
+            false,
+        );
+        let facts = app_package(&inventory, &FactsConfig::default());
+        assert_eq!(
+            (
+                facts.versions.total,
+                facts.versions.internal,
+                facts.versions.external,
+                facts.versions.unknown
+            ),
+            (5, 2, 1, 2)
+        );
+        assert_eq!(facts.highest.internal.as_deref(), Some("1.9.1"));
+        assert_eq!(facts.highest.external.as_deref(), Some("1.10.0"));
+        assert_eq!(facts.highest.unknown.as_deref(), Some("0.1.0"));
+        assert!(
+            facts.external_outranks_internal,
+            "1.10.0 > 1.9.1 under SemVer, not as strings"
+        );
+        assert_eq!(facts.unparsed_versions, ["banana"]);
+    }
+
+    #[test]
+    fn lookalikes_collisions_and_internal_patterns() {
+        let mut inventory = world(json!({}), json!([]), true, false);
+        let packages = vec![
+            serde_json::from_value(record("acme-sso-client", None, &[("1.0.0", "INTERNAL")]))
+                .expect("record"),
+            serde_json::from_value(record("acme_sso.client", None, &[("9.0.0", "EXTERNAL")]))
+                .expect("record"),
+            serde_json::from_value(record("Acme-SSO-Client", None, &[("1.0.0", "INTERNAL")]))
+                .expect("record"),
+        ];
+        inventory.domains[0].repositories[0].packages = packages;
+        let config = FactsConfig {
+            internal_patterns: vec![GroupPattern::parse("/npm//acme~").expect("pattern")],
+            trusted_accounts: vec![],
+        };
+        let facts = derive(&inventory, &config);
+        let by_name = |name: &str| {
+            facts
+                .packages
+                .iter()
+                .find(|p| p.name == name)
+                .expect("package")
+        };
+        assert_eq!(
+            by_name("acme_sso.client").lookalike_of,
+            ["Acme-SSO-Client", "acme-sso-client"]
+        );
+        assert!(
+            by_name("acme-sso-client").lookalike_of.is_empty(),
+            "only packages with EXTERNAL versions"
+        );
+        assert_eq!(
+            by_name("acme-sso-client").internal_pattern.as_deref(),
+            Some("/npm//acme~")
+        );
+        assert_eq!(
+            by_name("Acme-SSO-Client").internal_pattern,
+            None,
+            "patterns are case-sensitive"
+        );
+        // npm names are not normalized by storage, so these do not collide.
+        assert!(by_name("acme-sso-client").name_collisions.is_empty());
+    }
+
+    #[test]
+    fn public_before_internal_follows_search_order() {
+        // app searches internal (INTERNAL npm versions) before store: fine. Swap the order: flagged.
+        let mut inventory = world(
+            json!({"internal": record("ui", None, &[("1.0.0", "INTERNAL")])}),
+            json!([]),
+            true,
+            false,
+        );
+        let facts = derive(&inventory, &FactsConfig::default());
+        let app = facts
+            .repositories
+            .iter()
+            .find(|r| r.name == "app")
+            .expect("app");
+        assert!(app.public_before_internal.is_empty());
+        if let Some(upstreams) = inventory.domains[0].repositories[0]
+            .repository
+            .upstreams
+            .as_mut()
+        {
+            upstreams.reverse();
+        }
+        let facts = derive(&inventory, &FactsConfig::default());
+        let app = facts
+            .repositories
+            .iter()
+            .find(|r| r.name == "app")
+            .expect("app");
+        assert_eq!(app.public_before_internal.len(), 1);
+        assert_eq!(app.public_before_internal[0].public_repository, "store");
+        assert_eq!(
+            app.public_before_internal[0].search_order,
+            ["app", "store", "internal"]
+        );
+    }
 }
