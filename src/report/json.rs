@@ -133,7 +133,7 @@ pub struct ResourceEntry {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct FixEntry {
-    /// `safe` (applied by --fix) or `unsafe` (only with --fix=all).
+    /// `safe`, or `unsafe` when a call would also stop a flow of INTERNAL versions: review first.
     pub safety: String,
     pub description: String,
     pub calls: Vec<FixCallEntry>,
