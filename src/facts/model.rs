@@ -1,20 +1,11 @@
 //! The facts of each scope, as rules see them (`caguard rules facts` lists them from these types).
 //!
-//! Field names are snake_case so CEL expressions read naturally (`package.versions.internal > 0`).
+//! Field names are snake_case so CEL expressions read naturally (`pkg.versions.internal > 0`).
 //! Counts are signed because CEL compares integer literals as `int`.
 
 use crate::facts::policy::PolicyFacts;
 use schemars::JsonSchema;
 use serde::Serialize;
-
-/// The CEL variable a rule of each scope sees, and the scope names rule files use.
-pub const SCOPES: &[(&str, &str)] = &[
-    ("domain", "domain"),
-    ("repository", "repository"),
-    ("package-group", "group"),
-    ("package", "package"),
-    ("version", "version"),
-];
 
 /// Facts of a domain.
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -6,7 +6,7 @@ use crate::rules::render_fact;
 use serde_json::Value;
 use std::fmt::Write as _;
 
-/// Renders the report. `color` is unused for now: output stays plain so it can be diffed.
+/// Renders the report as plain text (no colour), so it can be diffed and snapshotted.
 pub fn render(result: &ScanResult) -> String {
     let mut out = String::new();
     let source = &result.source;

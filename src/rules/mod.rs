@@ -410,7 +410,7 @@ fn parse_rule(
 }
 
 /// `{fact.path}` placeholders of a message.
-pub fn placeholders(message: &str) -> Vec<String> {
+fn placeholders(message: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut rest = message;
     while let Some(start) = rest.find('{') {
