@@ -20,6 +20,7 @@
 
 mod error;
 mod faults;
+pub mod generate;
 mod groups;
 mod ops;
 mod request;
