@@ -1,50 +1,95 @@
-//! Command-line interface (clap derive).
+//! Command-line interface (clap derive). Only `commands/` sees these types: the pipeline
+//! stages take plain option structs.
 
 use crate::gate::FailOn;
 use crate::rules::Scope;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The exit codes, shown by `caguard --help` and `caguard scan --help`.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  no new, unsuppressed finding at or above --fail-on
+  1  policy failed: such a finding exists
+  2  usage, configuration, rule or input error (nothing was scanned), or output could not be written
+  3  collection incomplete (some API calls failed or a policy could not be read) and nothing else failed";
+
+/// `--version`: the crate version, the commit it was built from and the built-in rule pack.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("CAGUARD_COMMIT"),
+    "; rule pack ",
+    env!("CAGUARD_RULE_PACK"),
+    ")"
+);
+
 /// Supply-chain policy scanner for AWS CodeArtifact.
 ///
 /// Finds dependency-substitution risk and upstream exposure in CodeArtifact domains, from an
 /// inventory file (offline) or a live account.
-///
-/// Exit codes: 0 no finding at or above --fail-on; 1 policy failed; 2 usage, configuration,
-/// input or rule error; 3 collection incomplete (some API calls failed) and nothing else failed.
 #[derive(Debug, Parser)]
-#[command(name = "caguard", version, about, long_about)]
+#[command(name = "caguard", version, long_version = LONG_VERSION, about, long_about,
+          after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    /// More log output on stderr: -v info (each retry), -vv debug, -vvv trace.
     #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "quiet")]
     pub verbose: u8,
 
-    /// Only errors on stderr: no progress bar, no collection summary.
+    /// Only errors on stderr: no warnings, no progress bar, no collection summary.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Colour on a terminal [default: auto; NO_COLOR set in the environment means never].
+    #[arg(long, value_enum, value_name = "WHEN", global = true)]
+    pub color: Option<ColorChoice>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when the output is a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate the rules and report findings; the exit code gates CI.
-    Scan(ScanArgs),
+    #[command(after_help = EXIT_CODES)]
+    Scan(Box<ScanArgs>),
     /// Read a live account's inventory through the CodeArtifact API and write it as JSON.
+    #[command(after_help = "Exit codes: 0 complete; 2 usage error or nothing could be read; 3 some API calls failed (the inventory lists them in `errors`).")]
     Collect(CollectCommandArgs),
     /// Print the derived facts as JSON: why something is or is not exposed.
     Facts(FactsArgs),
+    /// Load and type-check the configuration and rule files without scanning (for a pre-commit hook).
+    #[command(after_help = "Exit codes: 0 everything loads; 2 an error (named with file:line:column).")]
+    Check(PolicyArgs),
     /// List, explain and document rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Print a shell completion script (e.g. `caguard completions bash > /etc/bash_completion.d/caguard`).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `caguard man > caguard.1`.
+    Man,
 }
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// For people: by severity, with evidence and what to do.
+    /// For people: by severity, with evidence and what to do, ending with the gate's verdict.
     Text,
+    /// One line per finding: SEVERITY rule-id ARN message.
+    Concise,
     /// Versioned JSON report (schemas/report-v1.schema.json).
     Json,
     /// SARIF 2.1.0 for GitHub code scanning (README: "SARIF and GitHub code scanning").
@@ -66,7 +111,7 @@ pub struct PolicyArgs {
 /// Arguments of `caguard scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Inventory file (format v1) to scan [default: collect from the live account].
+    /// Inventory file (format v1) to scan, `-` for stdin [default: collect from the live account].
     #[arg(
         long,
         value_name = "FILE",
@@ -85,7 +130,7 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = Format::Text, help_heading = "Output")]
     pub format: Format,
 
-    /// Write the report to FILE instead of stdout.
+    /// Write the report to FILE instead of stdout (`-` is stdout).
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
@@ -102,6 +147,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "CATEGORY", help_heading = "Output")]
     pub sarif_category: Option<String>,
 
+    /// Text and concise formats: print only findings that are not in the --baseline.
+    #[arg(long, requires = "baseline", help_heading = "Output")]
+    pub only_new: bool,
+
     /// Fail (exit 1) when a new, unsuppressed finding has at least this severity.
     #[arg(long, value_enum, default_value_t = FailOn::High, help_heading = "Gate")]
     pub fail_on: FailOn,
@@ -114,7 +163,7 @@ pub struct ScanArgs {
 /// Arguments of `caguard facts`.
 #[derive(Debug, Args)]
 pub struct FactsArgs {
-    /// Inventory file (format v1) to read.
+    /// Inventory file (format v1) to read, `-` for stdin.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
 
@@ -122,7 +171,8 @@ pub struct FactsArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Only resources with this ARN (repeatable; a trailing `*` matches a prefix).
+    /// Only resources with this ARN (repeatable; a trailing `*` matches a prefix). A filter
+    /// that matches nothing is an error.
     #[arg(long = "resource", value_name = "ARN")]
     pub resources: Vec<String>,
 
@@ -153,6 +203,15 @@ impl From<ScopeArg> for Scope {
     }
 }
 
+/// Output of `caguard rules list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// One rule per line: id, severity, scope, title.
+    Text,
+    /// A JSON array of {id, title, severity, scope, tags, source, fixable}.
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// List the rules: id, severity, scope, title.
@@ -160,6 +219,9 @@ pub enum RulesCommand {
         /// Directory of additional rule files; repeatable.
         #[arg(long = "rules", value_name = "DIR")]
         rule_dirs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
     /// Show a rule's documentation: why it matters, what to do, references.
     Explain {
@@ -183,7 +245,7 @@ pub struct CollectCommandArgs {
     #[command(flatten)]
     pub collect: CollectArgs,
 
-    /// Write the inventory to FILE instead of stdout.
+    /// Write the inventory to FILE instead of stdout (`-` is stdout).
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 }
@@ -193,27 +255,29 @@ pub struct CollectCommandArgs {
 #[derive(Debug, Clone, Args)]
 pub struct CollectArgs {
     /// AWS profile from the shared config files [default: AWS_PROFILE, else `default`].
-    #[arg(long, value_name = "NAME", help_heading = "Collection")]
+    #[arg(long, value_name = "NAME", value_parser = profile_name, help_heading = "Collection")]
     pub profile: Option<String>,
 
-    /// AWS region [default: AWS_REGION, else the profile's region].
-    #[arg(long, value_name = "REGION", help_heading = "Collection")]
+    /// AWS region, e.g. us-east-1 [default: AWS_REGION, else the profile's region].
+    #[arg(long, value_name = "REGION", value_parser = region_name, help_heading = "Collection")]
     pub region: Option<String>,
 
-    /// Send API requests to URL instead of the regional endpoint (e.g. the emulator).
-    #[arg(long, value_name = "URL", help_heading = "Collection")]
+    /// Send API requests to URL (http:// or https://) instead of the regional endpoint, e.g. the
+    /// emulator [default: AWS_ENDPOINT_URL].
+    #[arg(long, value_name = "URL", value_parser = endpoint_url, help_heading = "Collection")]
     pub endpoint_url: Option<String>,
 
     /// Domain to read; repeatable [default: every domain ListDomains returns].
-    #[arg(long = "domain", value_name = "NAME", help_heading = "Collection")]
+    #[arg(long = "domain", value_name = "NAME", value_parser = domain_name, help_heading = "Collection")]
     pub domains: Vec<String>,
 
-    /// Account that owns the domains, for domains shared from another account.
-    #[arg(long, value_name = "ACCOUNT", help_heading = "Collection")]
+    /// Account that owns the domains (12 digits), for domains shared from another account.
+    #[arg(long, value_name = "ACCOUNT", value_parser = account_id, help_heading = "Collection")]
     pub domain_owner: Option<String>,
 
     /// Only this repository, in every domain read; repeatable [default: all].
-    #[arg(long = "repository", value_name = "NAME", help_heading = "Collection")]
+    #[arg(long = "repository", value_name = "NAME", value_parser = repository_name,
+          help_heading = "Collection")]
     pub repositories: Vec<String>,
 
     /// Requests in flight at most.
@@ -231,6 +295,16 @@ pub struct CollectArgs {
     #[arg(long, value_name = "N", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=20), help_heading = "Collection")]
     pub max_attempts: u32,
+
+    /// Seconds to wait for a TCP/TLS connection to the endpoint, per attempt.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = timeout_seconds,
+          help_heading = "Collection")]
+    pub connect_timeout: f64,
+
+    /// Seconds to wait for an answer once a request is sent, per attempt.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = timeout_seconds,
+          help_heading = "Collection")]
+    pub read_timeout: f64,
 
     /// First retry backoff in milliseconds (tests use a small one).
     #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
@@ -260,5 +334,105 @@ fn non_negative_seconds(text: &str) -> Result<f64, String> {
         _ => Err(format!(
             "`{text}` is not a number of seconds between 0 and 3600"
         )),
+    }
+}
+
+fn timeout_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 => Ok(seconds),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds above 0 and at most 3600"
+        )),
+    }
+}
+
+/// Regions look like `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-northwest-1`; anything
+/// else would end up in ARNs and SARIF categories.
+fn region_name(text: &str) -> Result<String, String> {
+    valid_region(text)
+        .then(|| text.to_string())
+        .ok_or_else(|| format!("`{text}` is not an AWS region name (like us-east-1)"))
+}
+
+/// `^[a-z]{2}(-[a-z]+)+-[0-9]+$`: every partition's region names have this shape.
+fn valid_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let lower = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
+    parts.len() >= 3
+        && parts.first().is_some_and(|p| p.len() == 2 && lower(p))
+        && parts[1..parts.len() - 1].iter().all(|p| lower(p))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn endpoint_url(text: &str) -> Result<String, String> {
+    crate::collect::validate_endpoint_url(text).map(|()| text.to_string())
+}
+
+fn profile_name(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "`{text}` is not a profile name (non-empty, no spaces)"
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// `DomainName` in the API model: `[a-z][a-z0-9\-]{0,48}[a-z0-9]`.
+fn domain_name(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let ok = (2..=50).contains(&bytes.len())
+        && bytes.first().is_some_and(u8::is_ascii_lowercase)
+        && bytes
+            .last()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+    ok.then(|| text.to_string()).ok_or_else(|| {
+        format!("`{text}` is not a CodeArtifact domain name (2-50 of a-z, 0-9, `-`; starts with a letter)")
+    })
+}
+
+/// `RepositoryName` in the API model: `[A-Za-z0-9][A-Za-z0-9._\-]{1,99}`.
+fn repository_name(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let ok = (2..=100).contains(&bytes.len())
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(b));
+    ok.then(|| text.to_string()).ok_or_else(|| {
+        format!("`{text}` is not a CodeArtifact repository name (2-100 of A-Z, a-z, 0-9, `.`, `_`, `-`)")
+    })
+}
+
+/// `AccountId` in the API model: `[0-9]{12}`.
+fn account_id(text: &str) -> Result<String, String> {
+    (text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.to_string())
+        .ok_or_else(|| format!("`{text}` is not an AWS account id (12 digits)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_values_follow_the_api_model() {
+        assert!(region_name("us-east-1").is_ok());
+        assert!(region_name("us-gov-west-1").is_ok());
+        assert!(region_name("not a region!").is_err());
+        assert!(region_name("us-east-1:999999999999").is_err());
+        assert!(domain_name("acme").is_ok());
+        assert!(domain_name("Acme").is_err());
+        assert!(domain_name("a").is_err());
+        assert!(domain_name("acme-").is_err());
+        assert!(repository_name("npm-store").is_ok());
+        assert!(repository_name("a/b").is_err());
+        assert!(account_id("111122223333").is_ok());
+        assert!(account_id("11112222333").is_err());
+        assert!(profile_name("").is_err());
     }
 }

@@ -19,6 +19,17 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Critical => "critical",
+            FailOn::High => "high",
+            FailOn::Medium => "medium",
+            FailOn::Low => "low",
+            FailOn::Info => "info",
+            FailOn::None => "none",
+        }
+    }
+
     pub fn threshold(self) -> Option<Severity> {
         match self {
             FailOn::Critical => Some(Severity::Critical),
@@ -164,7 +175,7 @@ pub fn counts(finding: &Finding, threshold: Option<Severity>) -> bool {
         && finding.baseline == BaselineState::New
 }
 
-/// The exit outcome of a scan (`design.md` §5): a policy failure wins over an incomplete
+/// The exit outcome of a scan: a policy failure wins over an incomplete
 /// collection, because a known violation must fail the job whatever else went wrong.
 pub fn outcome(findings: &[Finding], fail_on: FailOn, collection_incomplete: bool) -> Outcome {
     let threshold = fail_on.threshold();
@@ -174,6 +185,53 @@ pub fn outcome(findings: &[Finding], fail_on: FailOn, collection_incomplete: boo
         Outcome::Incomplete
     } else {
         Outcome::Clean
+    }
+}
+
+/// The gate's decision with what it was based on, for the last line of the text report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub fail_on: FailOn,
+    /// New, unsuppressed findings at or above the threshold.
+    pub failing: usize,
+    pub collection_errors: usize,
+}
+
+impl Verdict {
+    /// Decides through [`outcome`], the one function that maps a scan to its exit outcome.
+    pub fn of(findings: &[Finding], fail_on: FailOn, collection_errors: usize) -> Verdict {
+        let threshold = fail_on.threshold();
+        Verdict {
+            outcome: outcome(findings, fail_on, collection_errors > 0),
+            fail_on,
+            failing: findings.iter().filter(|f| counts(f, threshold)).count(),
+            collection_errors,
+        }
+    }
+
+    /// `exit 1: 8 new findings at or above high (--fail-on high)`.
+    pub fn line(&self) -> String {
+        let code = self.outcome.code();
+        let flag = format!("--fail-on {}", self.fail_on.as_str());
+        let policy = match (self.fail_on.threshold(), self.failing) {
+            (None, _) => format!("the policy gate is off ({flag})"),
+            (Some(_), 0) => format!("no new finding at or above {} ({flag})", self.fail_on.as_str()),
+            (Some(_), n) => format!(
+                "{n} new finding{} at or above {} ({flag})",
+                if n == 1 { "" } else { "s" },
+                self.fail_on.as_str()
+            ),
+        };
+        if self.collection_errors > 0 {
+            format!(
+                "exit {code}: {policy}; collection incomplete ({} failed API call{})",
+                self.collection_errors,
+                if self.collection_errors == 1 { "" } else { "s" }
+            )
+        } else {
+            format!("exit {code}: {policy}")
+        }
     }
 }
 
@@ -191,6 +249,30 @@ mod tests {
             "t".into(),
             "m".into(),
         )
+    }
+
+    #[test]
+    fn verdict_lines() {
+        let high = vec![
+            finding("r", Severity::High, "arn:a"),
+            finding("r", Severity::Critical, "arn:b"),
+        ];
+        assert_eq!(
+            Verdict::of(&high, FailOn::High, 0).line(),
+            "exit 1: 2 new findings at or above high (--fail-on high)"
+        );
+        assert_eq!(
+            Verdict::of(&high, FailOn::Critical, 2).line(),
+            "exit 1: 1 new finding at or above critical (--fail-on critical); collection incomplete (2 failed API calls)"
+        );
+        assert_eq!(
+            Verdict::of(&[], FailOn::High, 1).line(),
+            "exit 3: no new finding at or above high (--fail-on high); collection incomplete (1 failed API call)"
+        );
+        assert_eq!(
+            Verdict::of(&high, FailOn::None, 0).line(),
+            "exit 0: the policy gate is off (--fail-on none)"
+        );
     }
 
     #[test]

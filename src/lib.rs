@@ -1,12 +1,14 @@
 //! caguard: a supply-chain policy scanner for AWS CodeArtifact.
 //!
 //! The pipeline is visible in the module tree:
-//! `inventory` → `facts` → `rules` → `finding` → `gate` → `report` / `fix`.
+//! `collect` → `inventory` → `facts` → `rules` → `finding` → `gate` → `report` / `fix`;
+//! `commands` is the command line around it.
 
 pub mod app;
 pub mod arn;
 pub mod cli;
 pub mod collect;
+pub mod commands;
 pub mod config;
 pub mod exit;
 pub mod facts;
@@ -18,4 +20,4 @@ pub mod logging;
 pub mod report;
 pub mod rules;
 
-pub use app::run;
+pub use commands::run;

@@ -10,7 +10,7 @@
 use super::limit::{Budget, Gate};
 use super::stats::{Counters, Op};
 use aws_sdk_codeartifact::config::http::HttpResponse;
-use aws_sdk_codeartifact::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_codeartifact::error::{ProvideErrorMetadata, SdkError};
 use std::future::Future;
 use std::time::Duration;
 
@@ -96,12 +96,43 @@ where
             // The SDK already retried I/O failures and timeouts; a malformed reply or a request
             // that cannot be built will not get better by asking again.
             Classified {
-                failure: Failure::new(code, DisplayErrorContext(other).to_string()),
+                failure: Failure::new(code, error_text(other)),
                 retryable: false,
                 retry_after: None,
             }
         }
     }
+}
+
+/// An error and its causes as one line of their `Display` texts, without the repetition of a
+/// cause its wrapper already quotes, and without `Debug` renderings of SDK structures (some
+/// SDK errors embed the whole request, headers included, in their message).
+pub fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(current) = next {
+        let text = current.to_string();
+        let text = match text.find(" `Request {").or_else(|| text.find(" Request {")) {
+            Some(cut) => text[..cut].trim_end_matches([':', ' ', '`']).to_string(),
+            None => text,
+        };
+        let text = text.trim().to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.retain(|p| !text.contains(p.as_str()));
+            parts.push(text);
+        }
+        next = current.source();
+    }
+    if parts.is_empty() {
+        "unknown error".to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+/// Whether a failure means no answer came back at all (nothing was read over the network).
+pub fn is_transport(failure: &Failure) -> bool {
+    matches!(failure.code.as_str(), "DispatchFailure" | "TimeoutError")
 }
 
 /// Sends `request` (a closure building and sending one SDK call) through the gate, retrying
@@ -126,6 +157,9 @@ where
     let mut backoff = policy.backoff;
     let mut attempt = 1;
     loop {
+        if let Some(failure) = counters.unreachable() {
+            return Err(failure);
+        }
         let result = {
             let _permit = gate.enter(budget).await;
             request().await
@@ -135,12 +169,18 @@ where
             Err(error) => error,
         };
         let classified = classify(&error);
+        if is_transport(&classified.failure) && counters.responses() == 0 {
+            // Nothing has ever answered: the endpoint is unreachable, and every other call
+            // would wait out the same timeouts. Stop them all; the collector reports it.
+            counters.set_unreachable(&classified.failure);
+            return Err(classified.failure);
+        }
         if !classified.retryable || attempt >= policy.outer_attempts {
             tracing::debug!(
-                operation = op.name(),
-                code = classified.failure.code.as_str(),
-                attempt,
-                "call failed"
+                "{} failed after {attempt} tries: {} {}",
+                op.name(),
+                classified.failure.code,
+                classified.failure.message
             );
             return Err(classified.failure);
         }
@@ -148,15 +188,51 @@ where
             Some(after) => after.min(policy.max_retry_after),
             None => backoff,
         };
-        tracing::debug!(
-            operation = op.name(),
-            code = classified.failure.code.as_str(),
-            attempt,
-            wait_ms = wait.as_millis() as u64,
-            "retrying after the SDK's own retries"
+        tracing::info!(
+            "{} answered {} after the SDK's retries; trying again in {} ms",
+            op.name(),
+            classified.failure.code,
+            wait.as_millis()
         );
         tokio::time::sleep(wait).await;
         backoff = backoff.saturating_mul(2);
         attempt += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Wrapper(&'static str, Option<Box<Wrapper>>);
+
+    impl std::fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapper {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    #[test]
+    fn error_text_is_one_line_without_debug_or_repetition() {
+        let error = Wrapper(
+            "dispatch failure",
+            Some(Box::new(Wrapper(
+                "failed to apply endpoint `x` to request `Request { body: SdkBody { .. }, headers: {\"authorization\": \"secret\"} }`: invalid uri",
+                Some(Box::new(Wrapper("invalid uri character", None))),
+            ))),
+        );
+        let text = error_text(&error);
+        assert_eq!(
+            text,
+            "dispatch failure: failed to apply endpoint `x` to request: invalid uri character"
+        );
+        assert!(!text.contains('{') && !text.contains("secret"));
     }
 }

@@ -54,21 +54,20 @@
 mod call;
 pub mod convert;
 mod limit;
+mod progress;
 mod stats;
 mod walk;
 
-pub use call::{Failure, RetryPolicy};
+pub use call::{error_text, Failure, RetryPolicy};
 pub use limit::RateLimiter;
 pub use stats::{Op, OperationStats, Summary};
 
-use crate::cli::CollectArgs;
 use crate::inventory::{CollectionError, Inventory};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_codeartifact::config::retry::RetryConfig;
 use aws_sdk_codeartifact::config::timeout::TimeoutConfig;
 use aws_sdk_codeartifact::config::ProvideCredentials;
-use aws_sdk_codeartifact::error::DisplayErrorContext;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use progress::Progress;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -84,10 +83,49 @@ pub const LISTING_QUOTA_RPS: f64 = 200.0;
 pub enum CollectError {
     #[error("no AWS region: pass --region, set AWS_REGION, or set `region` in the AWS profile")]
     NoRegion,
-    #[error("no AWS credentials: {0}")]
-    Credentials(String),
+    #[error(
+        "no usable AWS credentials ({0}); tried: environment variables, {1}, web identity, ECS and EC2 instance metadata\n  \
+         fix: run `aws sso login` for an SSO profile, set AWS_PROFILE (or --profile) to a configured profile, \
+         or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    )]
+    Credentials(String, String),
+    #[error("could not connect to the endpoint URL \"{url}\": {detail}")]
+    Unreachable { url: String, detail: String },
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[from] std::io::Error),
+}
+
+/// Checks an `--endpoint-url` before anything is sent: the SDK would only say so per request,
+/// with the request's internals in the message.
+pub fn validate_endpoint_url(text: &str) -> Result<(), String> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{text}` is not an http:// or https:// URL"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (host, port) = match authority.strip_prefix('[') {
+        // An IPv6 literal: `[::1]:4566`.
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => ("", None),
+        },
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.:".contains(c));
+    if !host_ok || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("`{text}` is not a valid URL (no host name)"));
+    }
+    if let Some(port) = port {
+        port.parse::<u16>()
+            .map_err(|_| format!("`{text}`: `{port}` is not a port number"))?;
+    }
+    Ok(())
 }
 
 /// Where to send requests and as whom; `None` leaves it to the default chain.
@@ -117,6 +155,9 @@ pub struct Options {
     /// Tries of the outer retry layer around each SDK call.
     pub outer_attempts: u32,
     pub max_retry_after: Duration,
+    /// Per attempt: establishing the connection, and waiting for the answer's first byte.
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
     /// Draw a progress bar on stderr.
     pub progress: bool,
 }
@@ -135,34 +176,9 @@ impl Default for Options {
             max_backoff: Duration::from_secs(20),
             outer_attempts: 3,
             max_retry_after: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(10),
             progress: false,
-        }
-    }
-}
-
-impl Options {
-    /// The options the command-line flags ask for.
-    pub fn from_args(args: &CollectArgs) -> Options {
-        Options {
-            domains: args.domains.clone(),
-            domain_owner: args.domain_owner.clone(),
-            repositories: args.repositories.clone(),
-            concurrency: args.concurrency as usize,
-            max_rps: args.max_rps,
-            max_attempts: args.max_attempts,
-            initial_backoff: Duration::from_millis(args.retry_backoff_ms),
-            max_retry_after: Duration::from_secs_f64(args.max_retry_after),
-            ..Options::default()
-        }
-    }
-}
-
-impl Source {
-    pub fn from_args(args: &CollectArgs) -> Source {
-        Source {
-            profile: args.profile.clone(),
-            region: args.region.clone(),
-            endpoint_url: args.endpoint_url.clone(),
         }
     }
 }
@@ -182,20 +198,6 @@ pub async fn load_sdk_config(source: &Source) -> SdkConfig {
     loader.load().await
 }
 
-fn progress_bar(enabled: bool) -> ProgressBar {
-    if !enabled {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} packages  {msg}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
-}
-
 /// Collects the inventory the options ask for. Only a missing region or missing credentials
 /// stop it; every other failure is recorded in the inventory's `errors`.
 pub async fn collect(
@@ -209,13 +211,27 @@ pub async fn collect(
         .ok_or(CollectError::NoRegion)?;
     // Resolve credentials once up front: a missing or expired login is one clear message
     // instead of one recorded failure per call.
+    let profile = || match std::env::var("AWS_PROFILE") {
+        Ok(name) if !name.is_empty() => {
+            format!("profile `{name}` of the shared config and credentials files (with SSO)")
+        }
+        _ => "the `default` profile of the shared config and credentials files (with SSO)"
+            .to_string(),
+    };
     let provider = sdk.credentials_provider().ok_or_else(|| {
-        CollectError::Credentials("no credentials provider is configured".to_string())
+        CollectError::Credentials("no credentials provider is configured".to_string(), profile())
     })?;
     provider
         .provide_credentials()
         .await
-        .map_err(|error| CollectError::Credentials(DisplayErrorContext(error).to_string()))?;
+        .map_err(|error| {
+            // The chain's message lists every provider on lines of their own; the first line
+            // says what happened, and the error names the providers itself.
+            let text = error_text(&error);
+            let first = text.lines().next().unwrap_or_default();
+            let first = first.trim_end_matches("Attempted:").trim_end_matches(['.', ' ']);
+            CollectError::Credentials(first.to_string(), profile())
+        })?;
 
     let counters = Arc::new(stats::Counters::default());
     let config = aws_sdk_codeartifact::config::Builder::from(sdk)
@@ -227,13 +243,15 @@ pub async fn collect(
         )
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(10))
-                .operation_attempt_timeout(Duration::from_secs(60))
+                .connect_timeout(options.connect_timeout)
+                .read_timeout(options.read_timeout)
+                // A slow body after a prompt first byte is bounded too.
+                .operation_attempt_timeout(options.read_timeout.saturating_mul(3))
                 .build(),
         )
         .interceptor(stats::AttemptCounter(counters.clone()))
         .build();
-    let progress = progress_bar(options.progress);
+    let progress = Progress::new(options.progress);
     let ctx = Arc::new(walk::Ctx::new(
         aws_sdk_codeartifact::Client::from_conf(config),
         region.clone(),
@@ -265,6 +283,7 @@ pub async fn collect(
         })
     });
 
+    let listing = progress.listing();
     let names = if options.domains.is_empty() {
         walk::domain_names(&ctx).await
     } else {
@@ -273,8 +292,10 @@ pub async fn collect(
     let mut tasks = tokio::task::JoinSet::new();
     for (index, name) in names.into_iter().enumerate() {
         let ctx = ctx.clone();
-        tasks.spawn(async move { (index, walk::domain(ctx, name).await) });
+        let domain_listing = progress.listing();
+        tasks.spawn(async move { (index, walk::domain(ctx, name, domain_listing).await) });
     }
+    drop(listing);
     let mut domains = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
@@ -292,7 +313,13 @@ pub async fn collect(
     if let Some(ticker) = ticker {
         ticker.abort();
     }
-    progress.finish_and_clear();
+    progress.finish();
+    if let Some(failure) = counters.unreachable() {
+        return Err(CollectError::Unreachable {
+            url: endpoint(sdk, &region),
+            detail: unreachable_detail(&failure, options),
+        });
+    }
 
     let mut errors = ctx.take_errors();
     // A name the filter asked for but no domain has: without this, a typo would scan nothing
@@ -336,23 +363,40 @@ pub async fn collect(
     Ok((inventory, summary))
 }
 
-/// Collects with the flags' settings on a runtime of its own, so the rest of the program
-/// stays synchronous.
+/// The URL requests went to, as the AWS CLI names it in its "could not connect" message.
+fn endpoint(sdk: &SdkConfig, region: &str) -> String {
+    match sdk.endpoint_url() {
+        Some(url) => url.to_string(),
+        None if region.starts_with("cn-") => {
+            format!("https://codeartifact.{region}.amazonaws.com.cn/")
+        }
+        None => format!("https://codeartifact.{region}.amazonaws.com/"),
+    }
+}
+
+fn unreachable_detail(failure: &Failure, options: &Options) -> String {
+    if failure.code == "TimeoutError" {
+        format!(
+            "no answer within the timeouts (--connect-timeout {} s, --read-timeout {} s)",
+            options.connect_timeout.as_secs_f64(),
+            options.read_timeout.as_secs_f64()
+        )
+    } else {
+        failure.message.clone()
+    }
+}
+
+/// Collects on a runtime of its own, so the rest of the program stays synchronous.
 pub fn collect_blocking(
-    args: &CollectArgs,
-    progress: bool,
+    source: &Source,
+    options: &Options,
 ) -> Result<(Inventory, Summary), CollectError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let source = Source::from_args(args);
-    let options = Options {
-        progress,
-        ..Options::from_args(args)
-    };
     runtime.block_on(async {
-        let sdk = load_sdk_config(&source).await;
-        collect(&sdk, &options).await
+        let sdk = load_sdk_config(source).await;
+        collect(&sdk, options).await
     })
 }
 
@@ -399,6 +443,27 @@ pub fn minimum_calls(inventory: &Inventory, list_domains: bool) -> BTreeMap<&'st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoint_urls_are_checked_before_use() {
+        for good in [
+            "http://127.0.0.1:4566",
+            "https://codeartifact.us-east-1.amazonaws.com/",
+            "http://[::1]:4566/",
+            "http://localhost",
+        ] {
+            assert_eq!(validate_endpoint_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "not a url",
+            "ftp://x",
+            "http://",
+            "http://host:port",
+            "http://a b",
+        ] {
+            assert!(validate_endpoint_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn pages_of_a_thousand_at_least_one() {

@@ -2,14 +2,16 @@
 
 use aws_sdk_codeartifact::config::interceptors::{
     BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
 };
 use aws_sdk_codeartifact::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_codeartifact::error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The read operations the collector uses, and nothing else.
@@ -76,6 +78,13 @@ pub struct Counters {
     throttled: AtomicU64,
     server_errors: AtomicU64,
     failed: AtomicU64,
+    /// HTTP responses received, whatever their status.
+    responses: AtomicU64,
+    /// The first transport failure, while nothing had answered yet.
+    unreachable: Mutex<Option<super::Failure>>,
+    /// Why the last attempt that got no answer failed (the SDK's final error may only say
+    /// that it stopped retrying).
+    last_transport_error: Mutex<Option<String>>,
 }
 
 impl Counters {
@@ -105,6 +114,38 @@ impl Counters {
     pub fn failures(&self) -> u64 {
         self.failed.load(Ordering::Relaxed)
     }
+
+    pub fn responses(&self) -> u64 {
+        self.responses.load(Ordering::Acquire)
+    }
+
+    /// Marks the endpoint unreachable (only while nothing has answered).
+    pub fn set_unreachable(&self, failure: &super::Failure) {
+        let mut slot = self
+            .unreachable
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if slot.is_none() && self.responses() == 0 {
+            let mut failure = failure.clone();
+            if let Some(cause) = self
+                .last_transport_error
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone()
+            {
+                failure.message = cause;
+            }
+            *slot = Some(failure);
+        }
+    }
+
+    /// The failure that made the endpoint unreachable, if that happened.
+    pub fn unreachable(&self) -> Option<super::Failure> {
+        self.unreachable
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
 }
 
 /// Counts every HTTP attempt the SDK makes, including the retries its retry strategy makes
@@ -125,6 +166,49 @@ impl Intercept for AttemptCounter {
     ) -> Result<(), BoxError> {
         if let Some(op) = cfg.load::<Metadata>().and_then(|m| Op::from_name(m.name())) {
             self.0.requests[op.index()].fetch_add(1, Ordering::Relaxed);
+            let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
+            if attempt > 1 {
+                tracing::info!("retrying {} (attempt {attempt})", op.name());
+            }
+        }
+        Ok(())
+    }
+
+    /// Before the endpoint has answered once, a connection failure or timeout is tried once
+    /// more, not `--max-attempts` times: an endpoint that never answers is reported in about
+    /// two timeouts instead of five.
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
+        if attempt > 2 && self.0.responses() == 0 {
+            return Err("the endpoint has not answered any request".into());
+        }
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if context.response().is_none() {
+            if let Some(Err(error)) = context
+                .output_or_error()
+                .filter(|result| !result.is_err_and(|e| e.is_interceptor_error()))
+            {
+                let text = super::error_text(error);
+                tracing::info!("no answer: {text}");
+                *self
+                    .0
+                    .last_transport_error
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(text);
+            }
         }
         Ok(())
     }
@@ -133,9 +217,14 @@ impl Intercept for AttemptCounter {
         &self,
         context: &BeforeDeserializationInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        self.0.responses.fetch_add(1, Ordering::AcqRel);
         let status = context.response().status().as_u16();
+        if status == 429 || status >= 500 {
+            let op = cfg.load::<Metadata>().map_or("request", |m| m.name());
+            tracing::info!("{op} answered HTTP {status}; the SDK retries it");
+        }
         if status == 429 {
             self.0.throttled.fetch_add(1, Ordering::Relaxed);
         } else if status >= 500 {

@@ -13,6 +13,7 @@
 use super::call::{call, Failure, RetryPolicy};
 use super::convert;
 use super::limit::Gate;
+use super::progress::{Listing, Progress};
 use super::stats::{Counters, Op};
 use crate::arn;
 use crate::inventory::{
@@ -25,7 +26,6 @@ use aws_sdk_codeartifact::types::{
     PackageFormat as SdkFormat, PackageGroupOriginRestrictionType as SdkRestriction,
 };
 use aws_sdk_codeartifact::Client;
-use indicatif::ProgressBar;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -45,7 +45,7 @@ pub struct Ctx {
     pub gate: Gate,
     pub counters: Arc<Counters>,
     pub retry: RetryPolicy,
-    pub progress: ProgressBar,
+    pub progress: Progress,
     errors: Mutex<Vec<CollectionError>>,
     /// Repository names of the filter that some domain had.
     found_repositories: Mutex<BTreeSet<String>>,
@@ -68,7 +68,7 @@ impl Ctx {
         gate: Gate,
         counters: Arc<Counters>,
         retry: RetryPolicy,
-        progress: ProgressBar,
+        progress: Progress,
     ) -> Self {
         Ctx {
             client,
@@ -97,6 +97,10 @@ impl Ctx {
     /// error text, which never carries credentials.
     pub fn record(&self, op: Op, resource: &str, failure: Failure) {
         self.counters.failed();
+        if self.counters.unreachable().is_some() {
+            // The collection ends with one "could not connect" error instead.
+            return;
+        }
         tracing::warn!(
             "{} {resource} failed for good: {}: {}",
             op.name(),
@@ -218,7 +222,7 @@ struct DomainScope {
 }
 
 /// One domain, or `None` when DescribeDomain failed (recorded).
-pub async fn domain(ctx: Arc<Ctx>, name: String) -> Option<DomainEntry> {
+pub async fn domain(ctx: Arc<Ctx>, name: String, listing: Listing) -> Option<DomainEntry> {
     let owner = ctx.domain_owner.clone();
     let described = ctx
         .call(Op::DescribeDomain, || {
@@ -251,7 +255,7 @@ pub async fn domain(ctx: Arc<Ctx>, name: String) -> Option<DomainEntry> {
     let (policy, package_groups, repositories) = tokio::join!(
         domain_policy(&ctx, &scope),
         package_groups(&ctx, &scope),
-        repositories(&ctx, &scope),
+        repositories(&ctx, &scope, listing),
     );
     Some(DomainEntry {
         domain: description,
@@ -396,7 +400,12 @@ async fn allowed_repositories(
     complete.then_some(names)
 }
 
-async fn repositories(ctx: &Arc<Ctx>, scope: &Arc<DomainScope>) -> Vec<RepositoryEntry> {
+/// `listing` is the domain's: it ends once every repository's own listing has started.
+async fn repositories(
+    ctx: &Arc<Ctx>,
+    scope: &Arc<DomainScope>,
+    listing: Listing,
+) -> Vec<RepositoryEntry> {
     let mut summaries: Vec<RepositoryDescription> = Vec::new();
     paginate(
         ctx,
@@ -435,8 +444,15 @@ async fn repositories(ctx: &Arc<Ctx>, scope: &Arc<DomainScope>) -> Vec<Repositor
     let mut tasks = JoinSet::new();
     for (index, summary) in summaries.into_iter().enumerate() {
         let (ctx, scope) = (ctx.clone(), scope.clone());
-        tasks.spawn(async move { (index, repository(ctx, scope, summary).await) });
+        let packages_listing = ctx.progress.listing();
+        tasks.spawn(async move {
+            (
+                index,
+                repository(ctx, scope, summary, packages_listing).await,
+            )
+        });
     }
+    drop(listing);
     let mut collected = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
@@ -465,6 +481,7 @@ async fn repository(
     ctx: Arc<Ctx>,
     domain: Arc<DomainScope>,
     summary: RepositoryDescription,
+    listing: Listing,
 ) -> Option<RepositoryEntry> {
     let Some(name) = summary.name.clone() else {
         ctx.record(
@@ -498,7 +515,10 @@ async fn repository(
     };
     tracing::debug!(repository = name.as_str(), "collecting repository");
     let scope = Arc::new(RepositoryScope { domain, name, arn });
-    let (policy, packages) = tokio::join!(repository_policy(&ctx, &scope), packages(&ctx, &scope));
+    let (policy, packages) = tokio::join!(
+        repository_policy(&ctx, &scope),
+        packages(&ctx, &scope, listing)
+    );
     Some(RepositoryEntry {
         repository: description,
         policy,
@@ -521,7 +541,11 @@ async fn repository_policy(ctx: &Ctx, scope: &RepositoryScope) -> Option<Resourc
     policy_result(ctx, Op::GetRepositoryPermissionsPolicy, &scope.arn, result)
 }
 
-async fn packages(ctx: &Arc<Ctx>, scope: &Arc<RepositoryScope>) -> Vec<PackageEntry> {
+async fn packages(
+    ctx: &Arc<Ctx>,
+    scope: &Arc<RepositoryScope>,
+    listing: Listing,
+) -> Vec<PackageEntry> {
     let mut entries: Vec<PackageEntry> = Vec::new();
     let mut versions = JoinSet::new();
     paginate(
@@ -539,7 +563,7 @@ async fn packages(ctx: &Arc<Ctx>, scope: &Arc<RepositoryScope>) -> Vec<PackageEn
                 .send()
         },
         |output| {
-            ctx.progress.inc_length(output.packages().len() as u64);
+            ctx.progress.found(output.packages().len());
             for summary in output.packages() {
                 let package = convert::package(summary);
                 let index = entries.len();
@@ -556,6 +580,7 @@ async fn packages(ctx: &Arc<Ctx>, scope: &Arc<RepositoryScope>) -> Vec<PackageEn
         },
     )
     .await;
+    drop(listing);
     while let Some(joined) = versions.join_next().await {
         match joined {
             Ok((index, list)) => {
@@ -586,7 +611,7 @@ async fn package_versions(
             &scope.arn,
             malformed("format and name for a package"),
         );
-        ctx.progress.inc(1);
+        ctx.progress.read_one();
         return Vec::new();
     };
     let resource = arn::package(
@@ -622,7 +647,7 @@ async fn package_versions(
         },
     )
     .await;
-    ctx.progress.inc(1);
+    ctx.progress.read_one();
     versions
 }
 

@@ -51,6 +51,9 @@ pub struct Scan {
     /// When the inventory was collected (epoch seconds), if known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collected_at: Option<f64>,
+    /// The configuration file the scan used, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
     /// False when some API calls failed: the findings may be missing some.
     pub complete: bool,
 }
@@ -63,16 +66,21 @@ pub struct CollectionErrorEntry {
     pub message: String,
 }
 
+/// Finding counts, the same as the text report's. A suppressed finding counts only in
+/// `suppressed`; `total`, `bySeverity`, `new` and `existing` count unsuppressed findings, so
+/// `total = new + existing` and `findings.length = total + suppressed`.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
+    /// Unsuppressed findings.
     pub total: usize,
-    /// Counts of all findings by severity (critical, high, medium, low, info).
+    /// Unsuppressed findings by severity (critical, high, medium, low, info).
     pub by_severity: BTreeMap<String, usize>,
+    /// Findings matched by an unexpired suppression in the configuration.
     pub suppressed: usize,
-    /// Findings not in the baseline.
+    /// Unsuppressed findings not in the baseline (all of them without --baseline).
     pub new: usize,
-    /// Findings already in the baseline.
+    /// Unsuppressed findings already in the baseline.
     pub existing: usize,
 }
 
@@ -203,20 +211,12 @@ fn entry(finding: &Finding) -> FindingEntry {
 
 /// Builds the report document.
 pub fn report(result: &ScanResult) -> Report {
-    let mut by_severity: BTreeMap<String, usize> = crate::finding::Severity::ALL
+    let counts = result.counts();
+    let by_severity: BTreeMap<String, usize> = crate::finding::Severity::ALL
         .iter()
-        .map(|s| (s.as_str().to_string(), 0))
+        .zip(counts.by_severity)
+        .map(|(s, n)| (s.as_str().to_string(), n))
         .collect();
-    for finding in &result.findings {
-        *by_severity
-            .entry(finding.severity.as_str().to_string())
-            .or_default() += 1;
-    }
-    let existing = result
-        .findings
-        .iter()
-        .filter(|f| f.baseline == crate::finding::BaselineState::Existing)
-        .count();
     Report {
         report_version: REPORT_VERSION,
         tool: Tool {
@@ -230,6 +230,7 @@ pub fn report(result: &ScanResult) -> Report {
             accounts: result.source.accounts.clone(),
             domains: result.source.domains.clone(),
             collected_at: result.source.collected_at,
+            config: result.source.config.clone(),
             complete: result.complete(),
         },
         collection_errors: result
@@ -244,15 +245,11 @@ pub fn report(result: &ScanResult) -> Report {
             .collect(),
         warnings: result.warnings.clone(),
         summary: Summary {
-            total: result.findings.len(),
+            total: counts.total,
             by_severity,
-            suppressed: result
-                .findings
-                .iter()
-                .filter(|f| f.suppression.is_some())
-                .count(),
-            new: result.findings.len() - existing,
-            existing,
+            suppressed: counts.suppressed,
+            new: counts.new,
+            existing: counts.existing,
         },
         suppressions: result
             .suppressions

@@ -659,6 +659,7 @@ mod tests {
             accounts: accounts.iter().map(|a| a.to_string()).collect(),
             domains: vec!["acme".into()],
             collected_at: None,
+            config: None,
         }
     }
 

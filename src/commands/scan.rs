@@ -1,0 +1,144 @@
+//! `caguard scan`: collect or load, evaluate, report, gate.
+
+use super::output::{self, Output};
+use super::{collect, load_inventory, AppError, Ui};
+use crate::cli::{Format, ScanArgs};
+use crate::config::{Config, Date};
+use crate::exit::Outcome;
+use crate::gate::{self, Verdict};
+use crate::report::{self, text::Layout};
+use crate::rules::RuleSet;
+use std::path::Path;
+
+pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
+    if args
+        .sarif_category
+        .as_deref()
+        .is_some_and(|c| c.trim().trim_end_matches('/').is_empty())
+    {
+        return Err(AppError::Usage(
+            "--sarif-category must not be empty".to_string(),
+        ));
+    }
+    // Everything that can be checked before the scan is: a typo in a path, the policy or the
+    // baseline must not cost a whole live collection.
+    let mut requested = vec![(args.format, "--output", args.output.as_deref())];
+    if let Some(path) = &args.sarif_output {
+        requested.push((Format::Sarif, "--sarif", Some(path)));
+    }
+    if let Some(path) = &args.json_output {
+        requested.push((Format::Json, "--json", Some(path)));
+    }
+    let flags: Vec<_> = requested.iter().map(|(_, flag, path)| (*flag, *path)).collect();
+    let outputs = output::prepare(&flags)?;
+    let (config, rules) =
+        crate::app::load_policy(args.policy.config.as_deref(), &args.policy.rule_dirs)?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(gate::load_baseline)
+        .transpose()?;
+    let sarif_wanted = args.format == Format::Sarif || args.sarif_output.is_some();
+    if args.sarif_category.is_some() && !sarif_wanted {
+        ui.warn("--sarif-category has no effect without --format sarif or --sarif FILE");
+    }
+    let inventory = match &args.inventory {
+        Some(path) => load_inventory(path)?,
+        None => collect::live(&args.collect, ui)?,
+    };
+    let shown_path = args.inventory.as_deref().map(|path| {
+        if path == Path::new("-") {
+            Path::new("<stdin>")
+        } else {
+            path
+        }
+    });
+    let result = crate::app::scan(
+        &inventory,
+        shown_path,
+        &config,
+        &rules,
+        baseline.as_ref(),
+        Date::today(),
+    )?;
+    for warning in &result.warnings {
+        ui.warn(warning);
+    }
+    warn_about_suppressions(&result, &config, ui);
+    // GitHub rejects the whole file, so refuse before writing anything.
+    let runs = report::sarif::scopes(&result).len();
+    if sarif_wanted && runs > report::sarif::MAX_RUNS {
+        return Err(AppError::Usage(format!(
+            "the scan covers {runs} account/region scopes, but GitHub accepts at most {} SARIF runs per file: \
+             scan fewer accounts per invocation",
+            report::sarif::MAX_RUNS
+        )));
+    }
+    let verdict = Verdict::of(
+        &result.findings,
+        args.fail_on,
+        result.collection_errors.len(),
+    );
+    let sarif_rules = effective_rules(&rules, &config);
+    let render = |format: Format, output: &Output| {
+        let layout = Layout {
+            color: matches!(output, Output::Stdout) && ui.stdout_color,
+            width: if matches!(output, Output::Stdout) {
+                ui.width
+            } else {
+                None
+            },
+            only_new: args.only_new,
+        };
+        match format {
+            Format::Text => report::text::render(&result, &verdict, &layout),
+            Format::Concise => report::text::render_concise(&result, &verdict, &layout),
+            Format::Json => report::json::render(&result),
+            Format::Sarif => {
+                report::sarif::render(&result, &sarif_rules, args.sarif_category.as_deref())
+            }
+        }
+    };
+    for ((format, _, _), output) in requested.iter().zip(outputs) {
+        let text = render(*format, &output);
+        output.write(&text)?;
+    }
+    Ok(verdict.outcome)
+}
+
+fn warn_about_suppressions(result: &report::ScanResult, config: &Config, ui: &Ui) {
+    let source = config
+        .source
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    for entry in result.suppressions.iter().filter(|s| s.status != "used") {
+        ui.warn(&format!(
+            "suppression at {source}:{} ({} {}) is {}",
+            entry.position,
+            entry.rule,
+            entry.resource,
+            if entry.status == "expired" {
+                "expired; its findings are reported again"
+            } else {
+                "unused: it matched no finding"
+            }
+        ));
+    }
+}
+
+/// The rules with `[rules.<id>] severity` overrides applied: GitHub takes an alert's severity
+/// from its rule descriptor, so the SARIF rules must say what the findings say.
+fn effective_rules(rules: &RuleSet, config: &Config) -> RuleSet {
+    let mut rules = rules.clone();
+    for rule in &mut rules.rules {
+        if let Some(severity) = config
+            .rules
+            .get(&rule.id)
+            .and_then(|settings| settings.severity)
+        {
+            rule.severity = severity;
+        }
+    }
+    rules
+}
