@@ -164,7 +164,7 @@ pub fn counts(finding: &Finding, threshold: Option<Severity>) -> bool {
         && finding.baseline == BaselineState::New
 }
 
-/// The exit outcome of a scan (`design.md` §5): a policy failure wins over an incomplete
+/// The exit outcome of a scan: a policy failure wins over an incomplete
 /// collection, because a known violation must fail the job whatever else went wrong.
 pub fn outcome(findings: &[Finding], fail_on: FailOn, collection_incomplete: bool) -> Outcome {
     let threshold = fail_on.threshold();
