@@ -1,4 +1,4 @@
-//! ARNs of CodeArtifact resources (rule-pack.md, "Every finding names its resource by ARN").
+//! ARNs of CodeArtifact resources: every finding names its resource by one.
 //!
 //! Findings, fingerprints, suppressions and SARIF locations are all keyed on these strings, so
 //! they must be built in exactly one place.

@@ -1,4 +1,4 @@
-//! User configuration, `caguard.toml` (`design.md` §4).
+//! User configuration, `caguard.toml` (documented in README.md, "Configuration").
 //!
 //! Strict like the rule files: unknown keys, bad patterns, bad account ids, bad severities and
 //! suppressions without a reason are errors naming file, line and column.

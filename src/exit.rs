@@ -1,4 +1,5 @@
-//! Process exit codes (`design.md` §5). Every path out of `main` goes through [`Outcome::code`].
+//! Process exit codes (README.md, "Exit codes"). Every path out of `main` goes through
+//! [`Outcome::code`].
 
 use std::process::ExitCode;
 

@@ -1,6 +1,7 @@
 //! SARIF output for GitHub code scanning: the OASIS schema, GitHub's own ingestion requirements
 //! (which the schema does not express), identity, suppressions, baseline, categories, the
-//! incomplete-collection form and determinism. See `shared/sarif/NOTES.md` §1 and §3.
+//! incomplete-collection form and determinism. GitHub's requirements:
+//! <https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>.
 
 mod common;
 
@@ -11,8 +12,9 @@ use std::path::PathBuf;
 
 const DEMO: &str = "fixtures/demo/acme.json";
 const DEMO_CONFIG: &str = "fixtures/demo/caguard.toml";
-/// The normative OASIS schema (draft-04), kept beside the repository by the project.
-const SCHEMA: &str = "../shared/sarif/sarif-schema-2.1.0.json";
+/// The normative OASIS schema (draft-04), vendored verbatim; source and licence in
+/// `tests/data/README.md`.
+const SCHEMA: &str = "tests/data/sarif-schema-2.1.0.json";
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("caguard-sarif-{}-{name}", std::process::id()));
@@ -116,8 +118,8 @@ fn non_empty_str<'a>(value: &'a Value, what: &str) -> &'a str {
     text
 }
 
-/// GitHub's requirements that the schema does not express (NOTES §1, §4 and the GH rules of
-/// sarif-sdk's Multitool).
+/// GitHub's requirements that the schema does not express (GitHub's SARIF support page and the
+/// GH rules of sarif-sdk's Multitool).
 fn assert_github_requirements(doc: &Value) {
     assert_eq!(doc["version"], "2.1.0");
     non_empty_str(&doc["$schema"], "$schema");
@@ -296,8 +298,9 @@ fn demo_sarif_meets_github_requirements() {
     assert_eq!(results(run).len(), json_fingerprints.len());
     assert_eq!(sarif_fingerprints, json_fingerprints);
 
-    // Severity mapping (NOTES §3.5), with the demo's override of unknown-origin-versions to medium
-    // reflected in the rule GitHub takes the alert severity from.
+    // Severity mapping (middle of GitHub's security-severity bands), with the demo's override
+    // of unknown-origin-versions to medium reflected in the rule GitHub takes the alert
+    // severity from.
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
     let rule = |id: &str| {
         rules
@@ -343,7 +346,7 @@ fn demo_sarif_meets_github_requirements() {
         .is_some_and(|m| m.contains("## What to do")
             && m.contains("https://docs.aws.amazon.com/codeartifact/")));
 
-    // The virtual path of a package without namespace (NOTES §3.2).
+    // The virtual path of a package without namespace.
     let uris: BTreeSet<&str> = results(run)
         .iter()
         .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())

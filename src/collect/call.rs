@@ -70,7 +70,7 @@ where
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("HTTP{status}"));
             let message = context.err().message().unwrap_or_default().to_string();
-            // Retry-After is an integer number of seconds (notes §4); the modelled
+            // Retry-After is an integer number of seconds; the modelled
             // `retry_after_seconds` is filled from it, so reading the header works for every
             // operation's error type alike.
             let retry_after = raw

@@ -1,6 +1,6 @@
 //! SDK types → inventory wire types, in one place.
 //!
-//! The inventory stores every API object exactly as the service sends it (`design.md` §2), so
+//! The inventory stores every API object exactly as the service sends it, so
 //! this is a field-by-field copy: timestamps become epoch seconds (fractions kept), enums become
 //! their wire strings via `.as_str()` (a value the SDK does not know arrives as its `Unknown`
 //! variant, whose `as_str()` is the raw string, and lands in our `Other(..)`), and optional

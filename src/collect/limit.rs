@@ -1,6 +1,7 @@
 //! Client-side pacing: a bounded number of requests in flight and request rates kept under the
-//! account's API quotas (`codeartifact-notes.md` §11), so the scan runs at quota speed instead
-//! of provoking throttling and paying for it in backoff.
+//! account's API quotas, so the scan runs at quota speed instead of provoking throttling and
+//! paying for it in backoff. The quotas:
+//! <https://docs.aws.amazon.com/codeartifact/latest/ug/service-limits.html>.
 
 use std::sync::Mutex;
 use std::time::Duration;

@@ -73,7 +73,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// ListPackages and ListPackageVersions requests per second at most, together: each has a
-/// 200/s account quota (notes §11), and sharing one budget leaves the other's quota to other
+/// 200/s account quota, and sharing one budget leaves the other's quota to other
 /// clients of the account (CI builds listing versions while the scan runs).
 pub const LISTING_QUOTA_RPS: f64 = 200.0;
 

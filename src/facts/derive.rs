@@ -1,4 +1,4 @@
-//! Derives the facts of every resource of an inventory (`design.md` §3).
+//! Derives the facts of every resource of an inventory.
 
 use crate::arn;
 use crate::facts::groups::GroupTree;

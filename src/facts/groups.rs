@@ -1,5 +1,5 @@
 //! Package groups of one domain as a tree, with effective origin modes
-//! (`codeartifact-notes.md` §8.3–§8.5, §9).
+//! (<https://docs.aws.amazon.com/codeartifact/latest/ug/package-groups.html>).
 //!
 //! The service returns `effectiveMode`, `inheritedFrom` and `parent` precomputed; caguard
 //! recomputes all three from the patterns and modes, and reports any disagreement, because a
@@ -318,7 +318,7 @@ impl GroupTree {
         self.pattern_of(association.group)
     }
 
-    /// The group verdict for an action into `repository` (notes §9 step 1): a weak match blocks.
+    /// The group verdict for an action into `repository`: a weak match blocks whatever the modes.
     pub fn verdict(
         &self,
         association: Association,

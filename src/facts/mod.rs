@@ -1,4 +1,4 @@
-//! Derived facts (`design.md` §3): the model the rules see.
+//! Derived facts: the model the rules see.
 //!
 //! Everything here is computed from an [`Inventory`](crate::inventory::Inventory) alone and is
 //! deterministic: package-group association and effective modes, the upstream graph and

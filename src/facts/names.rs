@@ -1,11 +1,10 @@
 //! Package name normalization per format and lookalike folding.
 //!
 //! Two different jobs live here. [`normalize_name`] and [`normalize_namespace`] reproduce what
-//! CodeArtifact *stores* (`codeartifact-notes.md` §5), so names from different sources compare
+//! CodeArtifact *stores*, so names from different sources compare
 //! equal exactly when the service would treat them as the same package. [`fold_lookalike`] and
 //! [`fold_variants`] are deliberately lossy keys for finding names that merely *look* alike: the
-//! first for the `lookalike-of-internal-package` rule, the second for package groups' weak match
-//! (§8.4).
+//! first for the `lookalike-of-internal-package` rule, the second for package groups' weak match.
 
 use crate::inventory::PackageFormat;
 
@@ -35,7 +34,8 @@ pub fn fold_lookalike(text: &str) -> String {
     collapse_separators(&lowercase_per_char(text.chars()), '.')
 }
 
-/// Weak-match key (package groups' "variation normalization", `codeartifact-notes.md` §8.4):
+/// Weak-match key (package groups' "variation normalization",
+/// <https://docs.aws.amazon.com/codeartifact/latest/ug/package-group-definition-syntax-matching-behavior.html>):
 /// [`fold_lookalike`] plus folding of visually confusable characters (see [`confusable`]).
 ///
 /// Folding is per character and context-free, so the key of a prefix is a prefix of the key of

@@ -1,8 +1,9 @@
-//! Package-group patterns (`codeartifact-notes.md` §8): parsing, matching, specificity.
+//! Package-group patterns: parsing, matching, specificity, as documented in
+//! <https://docs.aws.amazon.com/codeartifact/latest/ug/package-group-definition-syntax-matching-behavior.html>.
 //!
 //! A pattern is a package path (`/<format>/<namespace>/<name>`) cut after some component and
 //! closed by a suffix: `$` exact, `~` prefix ending on a word boundary, `*` every value of what
-//! follows. Only six shapes exist (§8.1), so a pattern is parsed into one [`PatternKind`] plus its
+//! follows. Only six shapes are allowed, so a pattern is parsed into one [`PatternKind`] plus its
 //! literal parts, and matching, containment and specificity are decided on that structure rather
 //! than by a general glob engine.
 
@@ -27,11 +28,11 @@ pub enum MatchStrength {
     /// The coordinates match the pattern as written (case-sensitive).
     Strong,
     /// The coordinates match only after [`fold_variants`] (case, `-._` runs, confusables). The
-    /// service blocks such a package outright (§8.4); deciding that is the caller's job.
+    /// service blocks such a package outright; deciding that is the caller's job.
     Weak,
 }
 
-/// The six pattern shapes of §8.1, ordered from least to most specific.
+/// The six pattern shapes the service allows, ordered from least to most specific.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PatternKind {
     /// `/*`
@@ -199,7 +200,7 @@ enum Side {
     Folded,
 }
 
-/// Whether a format's packages have a namespace (`codeartifact-notes.md` §5, §8.1).
+/// Whether a format's packages have a namespace.
 enum NamespaceRule {
     Required,
     Optional,
@@ -225,7 +226,7 @@ struct Segment {
 }
 
 impl GroupPattern {
-    /// Parses and validates a pattern (§8.1, §8.2, model constraints).
+    /// Parses and validates a pattern (shape, word boundaries, `PackageGroupPattern` constraints).
     pub fn parse(text: &str) -> Result<Self, PatternError> {
         let len = text.chars().count();
         if !(MIN_LEN..=MAX_LEN).contains(&len) {
@@ -415,7 +416,7 @@ impl GroupPattern {
 
     /// How this pattern matches a package; namespace `None` == empty. Strong on an exact
     /// (case-sensitive) match, Weak when it matches only after [`fold_variants`] on
-    /// namespace/name (§8.4), `None` otherwise.
+    /// namespace/name, `None` otherwise.
     ///
     /// Coordinates are compared as given: pass them as CodeArtifact stores them
     /// (see [`crate::facts::names`]).
@@ -564,7 +565,8 @@ impl<'a> Probe<'a> {
 /// The most specific pattern matching the package (strong or weak), with its strength. The
 /// implicit root `/*` is NOT added here; callers pass it.
 ///
-/// A weak match on a more specific pattern beats a strong match on a less specific one (§8.4).
+/// A weak match on a more specific pattern beats a strong match on a less specific one: the
+/// service associates by specificity alone.
 /// Equal specificity only happens between patterns a valid group tree cannot both match
 /// strongly (e.g. `/npm//foo$` and `/npm//Foo$`); the strong match wins, then the pattern text
 /// that sorts first, so the answer never depends on input order.
@@ -611,7 +613,7 @@ fn rank(
 }
 
 /// The parent in the group tree: the most specific *other* pattern that strictly contains this
-/// one (§8.3).
+/// one, as the service computes `parent`.
 ///
 /// Patterns matching the same packages (`/pypi/*` and `/python/*`) do not contain each other
 /// strictly, so neither is the other's parent. Ties in specificity go to the text that sorts
@@ -695,7 +697,7 @@ fn is_forbidden(c: char) -> bool {
     c.is_whitespace() || c.is_control() || in_class(&OTHER, c)
 }
 
-/// Whether `c` would continue a word (`[\p{L}\p{N}][\p{L}\p{N}\p{M}]*`, §8.2).
+/// Whether `c` would continue a word (the docs' words are `[\p{L}\p{N}][\p{L}\p{N}\p{M}]*`).
 fn continues_word(c: char) -> bool {
     in_class(&WORD_START, c) || in_class(&MARK, c)
 }

@@ -1,4 +1,5 @@
-//! The upstream graph of one domain (`codeartifact-notes.md` §10).
+//! The upstream graph of one domain
+//! (<https://docs.aws.amazon.com/codeartifact/latest/ug/repos-upstream.html>).
 //!
 //! CodeArtifact searches a repository, then its upstreams depth-first in listed order, visiting
 //! at most 25 repositories per request. That search order decides both what a client can reach

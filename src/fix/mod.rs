@@ -1,3 +1,3 @@
-//! Fixes (`design.md` §6): planned from findings as data; applied through the write API.
+//! Fixes: planned from findings as data; applied through the write API.
 
 pub mod plan;

@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 const ALLOW: &str = "ALLOW";
 const BLOCK: &str = "BLOCK";
 
-/// The default origin controls for the package's history (`codeartifact-notes.md` §6).
+/// The AWS defaults for a package's history, as (publish, upstream): published directly
+/// (INTERNAL versions) `ALLOW, BLOCK`; ingested from a public registry (EXTERNAL) `BLOCK, ALLOW`
+/// (<https://docs.aws.amazon.com/codeartifact/latest/ug/package-origin-controls.html>).
 fn default_for_history(package: &PackageFacts) -> Option<(&'static str, &'static str)> {
     if package.versions.internal > 0 {
         Some((ALLOW, BLOCK))

@@ -1,4 +1,4 @@
-//! Inventory format v1 (`design.md` §2): what CodeArtifact holds, in AWS's own wire shapes.
+//! Inventory format v1: what CodeArtifact holds, in AWS's own wire shapes.
 //!
 //! Container keys are ours (camelCase); every API object inside is stored exactly as the API
 //! returns it, so fixtures can be written from AWS documentation and the emulator can serve them

@@ -1,4 +1,5 @@
-//! API objects in CodeArtifact's wire shape (`shared/codeartifact-api/service-2.json`).
+//! API objects in CodeArtifact's wire shape (the CodeArtifact API model,
+//! botocore's `data/codeartifact/2018-09-22/service-2.json`).
 //!
 //! Field names are the model's member names (camelCase), timestamps are epoch seconds (fractions
 //! allowed), enums are strings. Enum values this build does not know are kept as `Other(..)`

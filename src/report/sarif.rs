@@ -1,4 +1,5 @@
-//! SARIF 2.1.0 for GitHub code scanning (`shared/sarif/NOTES.md` §1 and §3).
+//! SARIF 2.1.0 for GitHub code scanning, which documents what it reads at
+//! <https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>.
 //!
 //! Findings are about AWS resources, not files, and GitHub closes every alert that is missing
 //! from a new upload with the same tool and category. So the three things that matter are:
@@ -522,7 +523,7 @@ fn uri_segment(segment: &str) -> String {
     encoded
 }
 
-/// The virtual repository-relative path of a resource (NOTES §3.2), derived 1:1 from its ARN:
+/// The virtual repository-relative path of a resource, derived 1:1 from its ARN:
 /// `codeartifact/<account>/<region>/<resource type>/<segments…>`, each `/`-separated segment of
 /// the ARN's resource part encoded by [`uri_segment`]. Never an ARN: GitHub would read `arn:` as a
 /// URI scheme and reject the upload. This path is part of every alert's identity: changing the

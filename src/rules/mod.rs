@@ -1,4 +1,4 @@
-//! Declarative rules (`design.md` §4): TOML files with a CEL condition over one scope's facts.
+//! Declarative rules (README.md, "Rules"): TOML files with a CEL condition over one scope's facts.
 //!
 //! Loading is strict and complete before anything is evaluated: unknown keys, CEL that does not
 //! compile, references to facts the scope does not have, duplicate ids, bad severities or scopes
@@ -70,7 +70,7 @@ pub enum OriginValue {
     /// Keep the current value (ALLOW without a record).
     #[serde(rename = "keep")]
     Keep,
-    /// The default for the package's history (`codeartifact-notes.md` §6).
+    /// The default for the package's history (see `default_for_history` in `fix/plan.rs`).
     #[serde(rename = "default")]
     Default,
 }

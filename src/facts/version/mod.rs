@@ -1,4 +1,4 @@
-//! Version ordering per package format (`design.md` §3, "Version ordering").
+//! Version ordering per package format.
 //!
 //! | format                | ordering                                                    |
 //! |-----------------------|-------------------------------------------------------------|

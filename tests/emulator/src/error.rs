@@ -1,4 +1,4 @@
-//! Modelled errors, shaped the way the Rust SDK parses them (`codeartifact-notes.md` §4).
+//! Modelled errors, shaped the way the Rust SDK parses them.
 //!
 //! The SDK takes the code from `x-amzn-errortype` first and the body's `__type` second, so both
 //! are sent; the extra members (`reason`, `resourceId`, ...) sit beside `message` in the body.

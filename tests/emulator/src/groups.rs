@@ -17,7 +17,7 @@ use caguard::inventory::{
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A group pattern from the query, checked against the grammar (notes §8.1).
+/// A group pattern from the query, checked against the documented grammar.
 fn read_pattern(request: &Request) -> ApiResult<GroupPattern> {
     let text = request.query.required("package-group")?;
     GroupPattern::parse(text).map_err(|error| {
@@ -353,7 +353,7 @@ pub fn create_package_group(inventory: &mut Inventory, request: &Request) -> Api
             scope.group_arn(pattern.as_str()),
         ));
     }
-    // New groups start with every restriction INHERIT (notes §2.2: believed, not documented).
+    // New groups start with every restriction INHERIT (believed, not documented; see README.md).
     let restrictions = RESTRICTION_TYPES
         .iter()
         .map(|kind| {

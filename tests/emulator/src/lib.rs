@@ -1,7 +1,7 @@
 //! A CodeArtifact emulator speaking the real REST-JSON protocol, for caguard's tests and demos.
 //!
 //! It serves one [`Inventory`] on 127.0.0.1, routes on method + path exactly as
-//! `codeartifact-api/service-2.json` does, answers with the model's response shapes and errors,
+//! botocore's `service-2.json` does, answers with the model's response shapes and errors,
 //! changes its state on writes, and injects faults (latency, throttling, 5xx, AccessDenied,
 //! failing writes) deterministically under a seed. Point the real SDK at it with an endpoint
 //! override and static credentials:
@@ -233,7 +233,7 @@ fn error_response(error: &ApiError, request_id: &str) -> Response<Full<Bytes>> {
     let headers = response.headers_mut();
     headers.insert("x-amzn-errortype", HeaderValue::from_static(error.code));
     if let Some(seconds) = error.retry_after {
-        // Must be an integer, or the SDK cannot fill `retry_after_seconds` (notes §4).
+        // Must be an integer, or the SDK cannot fill `retry_after_seconds`.
         headers.insert("retry-after", HeaderValue::from(seconds));
     }
     response

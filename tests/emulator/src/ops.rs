@@ -234,7 +234,7 @@ fn check_name<'a>(member: &str, value: &'a str) -> ApiResult<&'a str> {
 }
 
 /// NuGet and Swift inputs are lower-cased by the service; PyPI inputs are not normalized
-/// (callers must send the stored, normalized name), nor are the other formats (notes §5, §13.7).
+/// (callers must send the stored, normalized name), nor are the other formats.
 pub fn normalize(format: &PackageFormat, value: &str) -> String {
     match format {
         PackageFormat::Nuget | PackageFormat::Swift => value.to_lowercase(),

@@ -1,4 +1,4 @@
-//! The operation table: method + path → operation, straight from `service-2.json`.
+//! The operation table: method + path → operation, straight from botocore's `service-2.json`.
 //!
 //! Several paths carry more than one operation (`/v1/package` is DescribePackage on GET and
 //! PutPackageOriginConfiguration on POST), so the method is part of the key.

@@ -201,7 +201,7 @@ async fn association_sub_groups_and_allowed_repositories() {
             .0,
         "/npm/acme/*"
     );
-    // A variant spelling of an exact pattern is a weak match (notes §8.4).
+    // A variant spelling of an exact pattern is a weak match.
     assert_eq!(
         associated(PackageFormat::Pypi, None, "acme.lib").await,
         (
