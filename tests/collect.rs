@@ -352,7 +352,12 @@ fn binary_without_region_or_credentials_fails_with_a_usage_error() {
         .output()
         .expect("caguard runs");
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no AWS credentials"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no usable AWS credentials"), "{stderr}");
+    // Two lines: what was tried, and what to do; no SDK structures.
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(stderr.contains("aws sso login") && stderr.contains("AWS_PROFILE"));
+    assert!(!stderr.contains('{'), "{stderr}");
 }
 
 // ---------------------------------------------------------------------------------------------
