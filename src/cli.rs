@@ -63,12 +63,16 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Scan(Box<ScanArgs>),
     /// Read a live account's inventory through the CodeArtifact API and write it as JSON.
-    #[command(after_help = "Exit codes: 0 complete; 2 usage error or nothing could be read; 3 some API calls failed (the inventory lists them in `errors`).")]
+    #[command(
+        after_help = "Exit codes: 0 complete; 2 usage error or nothing could be read; 3 some API calls failed (the inventory lists them in `errors`)."
+    )]
     Collect(CollectCommandArgs),
     /// Print the derived facts as JSON: why something is or is not exposed.
     Facts(FactsArgs),
     /// Load and type-check the configuration and rule files without scanning (for a pre-commit hook).
-    #[command(after_help = "Exit codes: 0 everything loads; 2 an error (named with file:line:column).")]
+    #[command(
+        after_help = "Exit codes: 0 everything loads; 2 an error (named with file:line:column)."
+    )]
     Check(PolicyArgs),
     /// List, explain and document rules.
     #[command(subcommand)]

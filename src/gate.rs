@@ -216,7 +216,10 @@ impl Verdict {
         let flag = format!("--fail-on {}", self.fail_on.as_str());
         let policy = match (self.fail_on.threshold(), self.failing) {
             (None, _) => format!("the policy gate is off ({flag})"),
-            (Some(_), 0) => format!("no new finding at or above {} ({flag})", self.fail_on.as_str()),
+            (Some(_), 0) => format!(
+                "no new finding at or above {} ({flag})",
+                self.fail_on.as_str()
+            ),
             (Some(_), n) => format!(
                 "{n} new finding{} at or above {} ({flag})",
                 if n == 1 { "" } else { "s" },

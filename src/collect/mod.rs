@@ -219,19 +219,21 @@ pub async fn collect(
             .to_string(),
     };
     let provider = sdk.credentials_provider().ok_or_else(|| {
-        CollectError::Credentials("no credentials provider is configured".to_string(), profile())
+        CollectError::Credentials(
+            "no credentials provider is configured".to_string(),
+            profile(),
+        )
     })?;
-    provider
-        .provide_credentials()
-        .await
-        .map_err(|error| {
-            // The chain's message lists every provider on lines of their own; the first line
-            // says what happened, and the error names the providers itself.
-            let text = error_text(&error);
-            let first = text.lines().next().unwrap_or_default();
-            let first = first.trim_end_matches("Attempted:").trim_end_matches(['.', ' ']);
-            CollectError::Credentials(first.to_string(), profile())
-        })?;
+    provider.provide_credentials().await.map_err(|error| {
+        // The chain's message lists every provider on lines of their own; the first line
+        // says what happened, and the error names the providers itself.
+        let text = error_text(&error);
+        let first = text.lines().next().unwrap_or_default();
+        let first = first
+            .trim_end_matches("Attempted:")
+            .trim_end_matches(['.', ' ']);
+        CollectError::Credentials(first.to_string(), profile())
+    })?;
 
     let counters = Arc::new(stats::Counters::default());
     let config = aws_sdk_codeartifact::config::Builder::from(sdk)

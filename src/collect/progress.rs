@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-const COUNTING: &str = "{spinner} {elapsed_precise} {pos} packages read, {len} found so far (still listing)  {msg}";
+const COUNTING: &str =
+    "{spinner} {elapsed_precise} {pos} packages read, {len} found so far (still listing)  {msg}";
 const BAR: &str = "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} packages  {msg}";
 
 #[derive(Clone)]

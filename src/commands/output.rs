@@ -47,9 +47,7 @@ pub fn prepare(requested: &[(&str, Option<&Path>)]) -> Result<Vec<Output>, AppEr
                     "{other} and {flag} name the same file `{}`: give each report its own file",
                     path.map(|p| p.display().to_string()).unwrap_or_default()
                 ),
-                None => format!(
-                    "{other} and {flag} both write to stdout: give one of them a file"
-                ),
+                None => format!("{other} and {flag} both write to stdout: give one of them a file"),
             }));
         }
         seen.push((flag, identity));
@@ -136,7 +134,10 @@ impl Output {
 /// Writes to stdout and flushes, so that a full disk or a closed descriptor is noticed.
 pub fn write_stdout(text: &str) -> Result<(), AppError> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(source) => Err(AppError::Write {

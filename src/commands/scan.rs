@@ -29,7 +29,10 @@ pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
     if let Some(path) = &args.json_output {
         requested.push((Format::Json, "--json", Some(path)));
     }
-    let flags: Vec<_> = requested.iter().map(|(_, flag, path)| (*flag, *path)).collect();
+    let flags: Vec<_> = requested
+        .iter()
+        .map(|(_, flag, path)| (*flag, *path))
+        .collect();
     let outputs = output::prepare(&flags)?;
     let (config, rules) =
         crate::app::load_policy(args.policy.config.as_deref(), &args.policy.rule_dirs)?;

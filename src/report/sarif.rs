@@ -62,12 +62,27 @@ pub struct RunScope {
     pub region: String,
 }
 
+/// The account or region of a scope that names none (a failed ListDomains has no account):
+/// one value everywhere, so such a run always gets the same, non-empty category.
+const UNKNOWN: &str = "unknown";
+
 impl RunScope {
+    fn new(account: &str, region: &str) -> RunScope {
+        let known = |text: &str| {
+            if text.is_empty() {
+                UNKNOWN.to_string()
+            } else {
+                text.to_string()
+            }
+        };
+        RunScope {
+            account: known(account),
+            region: known(region),
+        }
+    }
+
     fn of_arn(arn_text: &str) -> Option<RunScope> {
-        arn::split(arn_text).map(|(region, account, _)| RunScope {
-            account: account.to_string(),
-            region: region.to_string(),
-        })
+        arn::split(arn_text).map(|(region, account, _)| RunScope::new(account, region))
     }
 }
 
@@ -81,10 +96,7 @@ pub fn scopes(result: &ScanResult) -> Vec<RunScope> {
     let mut scopes = BTreeSet::new();
     if let Some(region) = &result.source.region {
         for account in &result.source.accounts {
-            scopes.insert(RunScope {
-                account: account.clone(),
-                region: region.clone(),
-            });
+            scopes.insert(RunScope::new(account, region));
         }
     }
     for finding in &result.findings {
@@ -94,19 +106,10 @@ pub fn scopes(result: &ScanResult) -> Vec<RunScope> {
         scopes.extend(RunScope::of_arn(&error.resource));
     }
     if scopes.is_empty() {
-        scopes.insert(RunScope {
-            account: result
-                .source
-                .accounts
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "unknown".to_string()),
-            region: result
-                .source
-                .region
-                .clone()
-                .unwrap_or_else(|| "unknown".to_string()),
-        });
+        scopes.insert(RunScope::new(
+            result.source.accounts.first().map_or("", String::as_str),
+            result.source.region.as_deref().unwrap_or_default(),
+        ));
     }
     scopes.into_iter().collect()
 }

@@ -59,9 +59,8 @@ impl Paint {
 /// Control characters (C0, DEL, C1) and bidirectional overrides shown as escapes, so a name
 /// from the inventory prints as what it is.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| {
-        c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     if !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);
     }
@@ -82,10 +81,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 
 /// [`escape`] for text that is meant to span lines (a message with a hint on its second line).
 pub fn escape_lines(text: &str) -> String {
-    text.split('\n')
-        .map(escape)
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.split('\n').map(escape).collect::<Vec<_>>().join("\n")
 }
 
 /// Word-wraps `text` at `width` columns, the first line after `first`, the others after
@@ -218,7 +214,13 @@ pub fn render(result: &ScanResult, verdict: &Verdict, layout: &Layout) -> String
                 escape(&finding.title)
             );
             let _ = writeln!(out, "  resource: {}", escape(&finding.resource.arn));
-            wrap(&mut out, "  ", "  ", &escape(&finding.message), layout.width);
+            wrap(
+                &mut out,
+                "  ",
+                "  ",
+                &escape(&finding.message),
+                layout.width,
+            );
             if !finding.evidence.is_empty() {
                 let _ = writeln!(out, "  evidence:");
                 for (path, value) in &finding.evidence {
