@@ -224,11 +224,6 @@ impl<'a> DomainContext<'a> {
     }
 
     fn domain_facts(&self) -> DomainFacts {
-        let document = self
-            .domain
-            .policy
-            .as_ref()
-            .and_then(|p| p.document.as_deref());
         DomainFacts {
             arn: arn::domain(&self.region, &self.owner, &self.name),
             name: self.name.clone(),
@@ -236,7 +231,11 @@ impl<'a> DomainContext<'a> {
             region: self.region.clone(),
             repository_count: self.domain.repositories.len() as i64,
             package_group_count: self.domain.package_groups.len() as i64,
-            policy: policy::analyse(document, &self.owner, &self.config.trusted_accounts),
+            policy: policy::analyse(
+                self.domain.policy.as_ref(),
+                &self.owner,
+                &self.config.trusted_accounts,
+            ),
         }
     }
 
@@ -286,7 +285,6 @@ impl<'a> DomainContext<'a> {
                         })
                     })
                     .count() as i64;
-                let document = entry.policy.as_ref().and_then(|p| p.document.as_deref());
                 RepositoryFacts {
                     arn: arn::repository(&self.region, &self.owner, &self.name, &name),
                     domain: self.name.clone(),
@@ -307,7 +305,11 @@ impl<'a> DomainContext<'a> {
                     reachable_formats: reachable_formats.into_iter().collect(),
                     internal_entry_packages,
                     public_before_internal: self.public_before_internal(index),
-                    policy: policy::analyse(document, &self.owner, &self.config.trusted_accounts),
+                    policy: policy::analyse(
+                        entry.policy.as_ref(),
+                        &self.owner,
+                        &self.config.trusted_accounts,
+                    ),
                     name,
                 }
             })
