@@ -124,7 +124,14 @@ pub fn scan(
             domains: facts.domains.iter().map(|d| d.name.clone()).collect(),
             collected_at: inventory.collected_at,
         },
-        collection_errors: inventory.errors.clone(),
+        // A policy caguard cannot read is judged like one it could not fetch: the scan is
+        // incomplete (exit 3, SARIF run withheld) rather than clean.
+        collection_errors: inventory
+            .errors
+            .iter()
+            .chain(&facts.unjudged)
+            .cloned()
+            .collect(),
         warnings: facts.warnings,
         findings,
         suppressions,
@@ -334,7 +341,12 @@ pub fn facts_json(facts: &Facts, scopes: &BTreeSet<Scope>, resources: &[String])
         };
         out.insert(key.to_string(), value);
     }
-    out.insert("warnings".to_string(), json!(facts.warnings));
+    let unjudged = facts
+        .unjudged
+        .iter()
+        .map(|error| format!("{}: {}", error.resource, error.message));
+    let warnings: Vec<String> = facts.warnings.iter().cloned().chain(unjudged).collect();
+    out.insert("warnings".to_string(), json!(warnings));
     let mut text = serde_json::to_string_pretty(&Value::Object(out)).unwrap_or_default();
     text.push('\n');
     text

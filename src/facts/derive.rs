@@ -9,8 +9,8 @@ use crate::facts::policy;
 use crate::facts::upstream::UpstreamGraph;
 use crate::facts::version;
 use crate::inventory::{
-    AllowMode, DomainEntry, GroupMode, Inventory, OriginType, PackageEntry, PackageFormat,
-    RestrictionType,
+    AllowMode, CollectionError, DomainEntry, GroupMode, Inventory, OriginType, PackageEntry,
+    PackageFormat, RestrictionType,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -35,7 +35,14 @@ pub struct Facts {
     pub versions: Vec<VersionFacts>,
     /// Inventory problems found while deriving (stored values that disagree, bad patterns, ...).
     pub warnings: Vec<String>,
+    /// Resources whose data was collected but cannot be judged: a resource policy whose document
+    /// caguard cannot read. A scan counts them as failed reads (see `app::scan`), so the result
+    /// is incomplete instead of silently clean.
+    pub unjudged: Vec<CollectionError>,
 }
+
+/// `CollectionError.code` of a resource policy whose document caguard cannot read.
+pub const UNREADABLE_POLICY_CODE: &str = "UnreadablePolicyDocument";
 
 /// Derives all facts. Never fails: problems in the data become warnings or facts.
 pub fn derive(inventory: &Inventory, config: &FactsConfig) -> Facts {
@@ -64,15 +71,25 @@ pub fn derive(inventory: &Inventory, config: &FactsConfig) -> Facts {
     let policies = facts
         .domains
         .iter()
-        .map(|d| (&d.arn, &d.policy))
-        .chain(facts.repositories.iter().map(|r| (&r.arn, &r.policy)));
-    let unreadable: Vec<String> = policies
-        .filter_map(|(arn, policy)| {
+        .map(|d| ("GetDomainPermissionsPolicy", &d.arn, &d.policy))
+        .chain(
+            facts
+                .repositories
+                .iter()
+                .map(|r| ("GetRepositoryPermissionsPolicy", &r.arn, &r.policy)),
+        );
+    let unjudged: Vec<CollectionError> = policies
+        .filter_map(|(operation, arn, policy)| {
             let error = policy.error.as_ref()?;
-            Some(format!("{arn}: {error}; the policy rules cannot judge it"))
+            Some(CollectionError {
+                operation: operation.to_string(),
+                resource: arn.clone(),
+                code: UNREADABLE_POLICY_CODE.to_string(),
+                message: format!("{error}; the policy rules cannot judge it"),
+            })
         })
         .collect();
-    facts.warnings.extend(unreadable);
+    facts.unjudged = unjudged;
     facts
 }
 

@@ -33,7 +33,7 @@ pub fn render(result: &ScanResult) -> String {
     if !result.complete() {
         let _ = writeln!(
             out,
-            "\nINCOMPLETE: {} API call(s) failed during collection; findings for what could not be read are missing:",
+            "\nINCOMPLETE: {} resource read(s) failed (API errors, or policies caguard cannot read); findings for them are missing:",
             result.collection_errors.len()
         );
         for error in &result.collection_errors {
