@@ -9,7 +9,7 @@
 //!   included, so it is read as principal `*`
 //!   (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>).
 //! - A `*` principal is *narrowed* only by a condition that certainly pins the caller to accounts
-//!   or an organization ([`narrowing_operator`], [`certain_target`]). A condition caguard does
+//!   or an organization (`narrowing_operator`, `certain_target`). A condition caguard does
 //!   not understand, or one that can hold for a caller outside those accounts, does not narrow.
 //! - A document or statement caguard cannot read (not JSON, a duplicate key, an unknown element,
 //!   an `Effect` other than `Allow`/`Deny`, a principal or action of an unknown form) is not
