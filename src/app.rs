@@ -109,7 +109,14 @@ pub fn scan(
             collected_at: inventory.collected_at,
             config: config.source.as_ref().map(|p| p.display().to_string()),
         },
-        collection_errors: inventory.errors.clone(),
+        // A policy caguard cannot read is judged like one it could not fetch: the scan is
+        // incomplete (exit 3, SARIF run withheld) rather than clean.
+        collection_errors: inventory
+            .errors
+            .iter()
+            .chain(&facts.unjudged)
+            .cloned()
+            .collect(),
         warnings: facts.warnings,
         findings,
         suppressions,

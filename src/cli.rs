@@ -12,7 +12,7 @@ Exit codes:
   0  no new, unsuppressed finding at or above --fail-on
   1  policy failed: such a finding exists
   2  usage, configuration, rule or input error (nothing was scanned), or output could not be written
-  3  collection incomplete (some API calls failed or a policy could not be read) and nothing else failed";
+  3  incomplete: some API calls failed, or a resource policy cannot be read, and nothing else failed";
 
 /// `--version`: the crate version, the commit it was built from and the built-in rule pack.
 pub const LONG_VERSION: &str = concat!(

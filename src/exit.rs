@@ -12,7 +12,8 @@ pub enum Outcome {
     PolicyFailed,
     /// Usage, configuration, input or rule error.
     UsageError,
-    /// Collection incomplete (some API calls failed) and nothing else failed.
+    /// Incomplete: some API calls failed, or a resource policy cannot be read, and nothing else
+    /// failed.
     Incomplete,
 }
 

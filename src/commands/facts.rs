@@ -101,7 +101,13 @@ pub fn facts_json(
         };
         out.insert(key.to_string(), value);
     }
-    out.insert("warnings".to_string(), json!(facts.warnings));
+    // An unreadable policy is a warning here; a scan counts it as a failed read.
+    let unjudged = facts
+        .unjudged
+        .iter()
+        .map(|error| format!("{}: {}", error.resource, error.message));
+    let warnings: Vec<String> = facts.warnings.iter().cloned().chain(unjudged).collect();
+    out.insert("warnings".to_string(), json!(warnings));
     let mut text = serde_json::to_string_pretty(&Value::Object(out)).unwrap_or_default();
     text.push('\n');
     let unmatched = filters

@@ -9,8 +9,8 @@ use crate::facts::policy;
 use crate::facts::upstream::UpstreamGraph;
 use crate::facts::version;
 use crate::inventory::{
-    AllowMode, DomainEntry, GroupMode, Inventory, OriginType, PackageEntry, PackageFormat,
-    RestrictionType,
+    AllowMode, CollectionError, DomainEntry, GroupMode, Inventory, OriginType, PackageEntry,
+    PackageFormat, RestrictionType,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -35,7 +35,14 @@ pub struct Facts {
     pub versions: Vec<VersionFacts>,
     /// Inventory problems found while deriving (stored values that disagree, bad patterns, ...).
     pub warnings: Vec<String>,
+    /// Resources whose data was collected but cannot be judged: a resource policy whose document
+    /// caguard cannot read. A scan counts them as failed reads (see `app::scan`), so the result
+    /// is incomplete instead of silently clean.
+    pub unjudged: Vec<CollectionError>,
 }
+
+/// `CollectionError.code` of a resource policy whose document caguard cannot read.
+pub const UNREADABLE_POLICY_CODE: &str = "UnreadablePolicyDocument";
 
 /// Derives all facts. Never fails: problems in the data become warnings or facts.
 pub fn derive(inventory: &Inventory, config: &FactsConfig) -> Facts {
@@ -64,15 +71,25 @@ pub fn derive(inventory: &Inventory, config: &FactsConfig) -> Facts {
     let policies = facts
         .domains
         .iter()
-        .map(|d| (&d.arn, &d.policy))
-        .chain(facts.repositories.iter().map(|r| (&r.arn, &r.policy)));
-    let unreadable: Vec<String> = policies
-        .filter_map(|(arn, policy)| {
+        .map(|d| ("GetDomainPermissionsPolicy", &d.arn, &d.policy))
+        .chain(
+            facts
+                .repositories
+                .iter()
+                .map(|r| ("GetRepositoryPermissionsPolicy", &r.arn, &r.policy)),
+        );
+    let unjudged: Vec<CollectionError> = policies
+        .filter_map(|(operation, arn, policy)| {
             let error = policy.error.as_ref()?;
-            Some(format!("{arn}: {error}; the policy rules cannot judge it"))
+            Some(CollectionError {
+                operation: operation.to_string(),
+                resource: arn.clone(),
+                code: UNREADABLE_POLICY_CODE.to_string(),
+                message: format!("{error}; the policy rules cannot judge it"),
+            })
         })
         .collect();
-    facts.warnings.extend(unreadable);
+    facts.unjudged = unjudged;
     facts
 }
 
@@ -224,11 +241,6 @@ impl<'a> DomainContext<'a> {
     }
 
     fn domain_facts(&self) -> DomainFacts {
-        let document = self
-            .domain
-            .policy
-            .as_ref()
-            .and_then(|p| p.document.as_deref());
         DomainFacts {
             arn: arn::domain(&self.region, &self.owner, &self.name),
             name: self.name.clone(),
@@ -236,7 +248,11 @@ impl<'a> DomainContext<'a> {
             region: self.region.clone(),
             repository_count: self.domain.repositories.len() as i64,
             package_group_count: self.domain.package_groups.len() as i64,
-            policy: policy::analyse(document, &self.owner, &self.config.trusted_accounts),
+            policy: policy::analyse(
+                self.domain.policy.as_ref(),
+                &self.owner,
+                &self.config.trusted_accounts,
+            ),
         }
     }
 
@@ -286,7 +302,6 @@ impl<'a> DomainContext<'a> {
                         })
                     })
                     .count() as i64;
-                let document = entry.policy.as_ref().and_then(|p| p.document.as_deref());
                 RepositoryFacts {
                     arn: arn::repository(&self.region, &self.owner, &self.name, &name),
                     domain: self.name.clone(),
@@ -307,7 +322,11 @@ impl<'a> DomainContext<'a> {
                     reachable_formats: reachable_formats.into_iter().collect(),
                     internal_entry_packages,
                     public_before_internal: self.public_before_internal(index),
-                    policy: policy::analyse(document, &self.owner, &self.config.trusted_accounts),
+                    policy: policy::analyse(
+                        entry.policy.as_ref(),
+                        &self.owner,
+                        &self.config.trusted_accounts,
+                    ),
                     name,
                 }
             })

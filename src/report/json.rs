@@ -20,7 +20,8 @@ pub struct Report {
     pub report_version: u32,
     pub tool: Tool,
     pub scan: Scan,
-    /// API calls that failed during collection; non-empty means the scan is incomplete.
+    /// API calls that failed during collection, and resource policies caguard cannot read (code
+    /// `UnreadablePolicyDocument`); non-empty means the scan is incomplete.
     pub collection_errors: Vec<CollectionErrorEntry>,
     /// Inventory problems found while deriving facts.
     pub warnings: Vec<String>,
@@ -54,7 +55,8 @@ pub struct Scan {
     /// The configuration file the scan used, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
-    /// False when some API calls failed: the findings may be missing some.
+    /// False when some API calls failed or a resource policy could not be read: the findings may
+    /// be missing some.
     pub complete: bool,
 }
 

@@ -28,6 +28,8 @@ pub struct ScanSource {
 #[derive(Debug, Clone)]
 pub struct ScanResult {
     pub source: ScanSource,
+    /// Failed API calls, and resources whose collected data caguard cannot judge (see
+    /// `facts::Facts::unjudged`): either makes the scan incomplete.
     pub collection_errors: Vec<CollectionError>,
     pub warnings: Vec<String>,
     /// Sorted: most severe first, then rule id, then ARN.

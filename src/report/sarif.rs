@@ -126,7 +126,8 @@ pub fn scopes(result: &ScanResult) -> Vec<RunScope> {
 /// Uploading what an incomplete scan found under the usual category would therefore close the
 /// alerts of exactly the resources that could not be read, and a persistent AccessDenied would
 /// look like a fix. So a run whose scope had a collection error (an error whose resource is not
-/// an ARN counts against every run) is written in a withheld form:
+/// an ARN counts against every run; a resource policy caguard cannot read is one too, code
+/// `UnreadablePolicyDocument`) is written in a withheld form:
 /// - its category becomes `<category>/incomplete`, so the upload does not replace the last
 ///   complete analysis and every alert of the real category stays open as it was;
 /// - it has no results (results under the separate category would be duplicate alerts that no
@@ -242,7 +243,7 @@ impl RunInput<'_> {
             notifications.push(notification(
                 "error",
                 format!(
-                    "Collection was incomplete ({} failed API call(s)), so this run uses the category `{incomplete}` and holds no results: \
+                    "Collection was incomplete ({} failed or unreadable resource read(s)), so this run uses the category `{incomplete}` and holds no results: \
                      the {} result(s) found are withheld so that GitHub keeps the alerts of the last complete scan (category `{}`) open \
                      instead of closing those of resources that could not be read. The text and JSON reports list them.",
                     self.errors.len(),

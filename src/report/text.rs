@@ -157,7 +157,7 @@ pub fn render(result: &ScanResult, verdict: &Verdict, layout: &Layout) -> String
             paint.paint(
                 "1;33",
                 &format!(
-                    "INCOMPLETE: {} API call(s) failed during collection; findings for what could not be read are missing:",
+                    "INCOMPLETE: {} resource read(s) failed (API errors, or policies caguard cannot read); findings for them are missing:",
                     result.collection_errors.len()
                 )
             )
