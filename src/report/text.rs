@@ -141,7 +141,9 @@ pub fn render(result: &ScanResult, verdict: &Verdict, layout: &Layout) -> String
             source.accounts.join(", ")
         },
     );
-    let _ = writeln!(out, "{}", paint.paint("1", &escape(&header)));
+    let mut heading = String::new();
+    wrap(&mut heading, "", "  ", &escape(&header), layout.width);
+    let _ = writeln!(out, "{}", paint.paint("1", heading.trim_end()));
     let _ = writeln!(
         out,
         "config: {}",
@@ -207,11 +209,13 @@ pub fn render(result: &ScanResult, verdict: &Verdict, layout: &Layout) -> String
             } else {
                 ""
             };
-            let _ = writeln!(
+            let mut title = String::new();
+            let line = format!("* {} — {}{marker}", finding.rule_id, escape(&finding.title));
+            wrap(&mut title, "", "    ", &line, layout.width);
+            let _ = write!(
                 out,
-                "\n* {} — {}{marker}",
-                paint.paint("1", &finding.rule_id),
-                escape(&finding.title)
+                "\n{}",
+                title.replacen(&finding.rule_id, &paint.paint("1", &finding.rule_id), 1)
             );
             let _ = writeln!(out, "  resource: {}", escape(&finding.resource.arn));
             wrap(
