@@ -231,3 +231,38 @@ fn the_readme_rule_example_is_the_rule_file() {
         );
     }
 }
+
+#[test]
+fn the_repository_cites_no_document_outside_it() {
+    // Spelled in pieces so this file does not match itself.
+    let outside = [
+        ["design", ".md"].concat(),
+        ["codeartifact", "-notes"].concat(),
+        ["rule-pack", ".md"].concat(),
+        ["../", "shared"].concat(),
+    ];
+    let root = common::root();
+    let mut pending: Vec<PathBuf> = ["src", "tests", "fixtures", "rules", "benches", ".ci"]
+        .iter()
+        .map(|dir| root.join(dir))
+        .chain([root.join("README.md"), root.join("build.rs")])
+        .collect();
+    let mut offenders = Vec::new();
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            if path.ends_with("target") {
+                continue;
+            }
+            for entry in std::fs::read_dir(&path).expect("directory").flatten() {
+                pending.push(entry.path());
+            }
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            for (number, line) in text.lines().enumerate() {
+                if outside.iter().any(|name| line.contains(name.as_str())) {
+                    offenders.push(format!("{}:{}: {line}", path.display(), number + 1));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
