@@ -4,9 +4,12 @@
 //! compile, references to facts the scope does not have, duplicate ids, bad severities or scopes
 //! are all errors naming file, line and column, and nothing is scanned.
 
+mod budget;
 mod eval;
+pub mod limits;
 pub mod schema;
 
+pub use budget::{MAX_COST, REGEX_SIZE_LIMIT};
 pub use eval::{evaluate, render as render_fact, EvalError};
 pub use schema::{FactField, Scope};
 
@@ -121,13 +124,10 @@ pub struct Rule {
     /// `rules/<id>.toml` for built-in rules, the file path for user rules.
     pub source: String,
     pub builtin: bool,
-    program: Arc<cel::Program>,
-}
-
-impl Rule {
-    pub fn program(&self) -> &cel::Program {
-        &self.program
-    }
+    /// `when`, rewritten to charge its work against the evaluation budget (see `budget`).
+    condition: Arc<IdedExpr>,
+    /// The literal `matches()` patterns of `when`, compiled at load time.
+    patterns: Vec<(String, Arc<regex::Regex>)>,
 }
 
 /// Why rules could not be loaded. All problems are collected, not just the first.
@@ -285,9 +285,23 @@ fn parse_rule(
 
     let when_offset =
         |offset: usize| expression_offset(text, raw.when.span(), raw.when.get_ref(), offset);
-    let program = match cel::Program::compile(raw.when.get_ref()) {
-        Ok(program) => Some(program),
-        Err(parse) => {
+    // The parser and the evaluator recurse: the size limits come first (see `limits`).
+    let within_limits = match limits::check(raw.when.get_ref()) {
+        Ok(()) => true,
+        Err(error) => {
+            errors.push(at(when_offset(error.offset), error.message));
+            false
+        }
+    };
+    let compiled = if within_limits {
+        Some(cel::Program::compile(raw.when.get_ref()))
+    } else {
+        None
+    };
+    let program = match compiled {
+        None => None,
+        Some(Ok(program)) => Some(program),
+        Some(Err(parse)) => {
             for error in parse.errors {
                 let offset = line_col_to_offset(raw.when.get_ref(), error.pos.0, error.pos.1);
                 errors.push(at(
@@ -316,6 +330,41 @@ fn parse_rule(
                 .map_or(0, |(start, _)| start as usize);
             errors.push(at(when_offset(offset), message));
         }
+    }
+    let mut condition = None;
+    let mut patterns = Vec::new();
+    if let Some(program) = &program {
+        let offset_of = |id: u64| {
+            program
+                .source_info()
+                .offset_for(id)
+                .map_or(0, |(start, _)| start as usize)
+        };
+        let cost = budget::static_cost(program.expression());
+        if cost > budget::MAX_COST {
+            errors.push(at(
+                when_offset(0),
+                format!(
+                    "`when` costs {cost} units to evaluate even when every fact list has one element, over the limit of {} (nested comprehensions multiply)",
+                    budget::MAX_COST
+                ),
+            ));
+        }
+        let (rewritten, literal_patterns) = budget::instrument(program.expression());
+        for literal in literal_patterns {
+            match budget::compile_pattern(&literal.pattern) {
+                Ok(regex) => {
+                    if !patterns.iter().any(|(p, _)| *p == literal.pattern) {
+                        patterns.push((literal.pattern, Arc::new(regex)));
+                    }
+                }
+                Err(message) => errors.push(at(
+                    when_offset(offset_of(literal.call_id)),
+                    format!("`when`: matches() {message}"),
+                )),
+            }
+        }
+        condition = Some(Arc::new(rewritten));
     }
 
     let mut evidence: Vec<String> = Vec::new();
@@ -386,8 +435,8 @@ fn parse_rule(
         },
     };
 
-    match (program, errors.is_empty()) {
-        (Some(program), true) => Ok((
+    match (condition, errors.is_empty()) {
+        (Some(condition), true) => Ok((
             Rule {
                 id,
                 title: raw.title,
@@ -401,7 +450,8 @@ fn parse_rule(
                 docs: raw.docs,
                 source: path.display().to_string(),
                 builtin,
-                program: Arc::new(program),
+                condition,
+                patterns,
             },
             raw.id.span(),
         )),
