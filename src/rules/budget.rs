@@ -120,6 +120,7 @@ fn is_internal(node: &IdedExpr) -> bool {
 fn rewrite(node: &IdedExpr, patterns: &mut Vec<LiteralPattern>) -> IdedExpr {
     let mut visit = |child: &IdedExpr| rewrite(child, patterns);
     let expr = match &node.expr {
+        Expr::Call(_) if is_sum(node) => return rewrite_sum(node, patterns),
         Expr::Call(c) => {
             let target = c.target.as_deref().map(&mut visit);
             let args: Vec<IdedExpr> = c.args.iter().map(&mut visit).collect();
@@ -138,35 +139,18 @@ fn rewrite(node: &IdedExpr, patterns: &mut Vec<LiteralPattern>) -> IdedExpr {
                     ..call(MATCHES, subject_and_pattern)
                 };
             }
-            let rewritten = Expr::Call(CallExpr {
+            Expr::Call(CallExpr {
                 func_name: c.func_name.clone(),
                 target: target.map(Box::new),
                 args,
-            });
-            // `@result + [x]` is how `map()` and `filter()` append; the interpreter recognises
-            // that shape to append in place, and its element is charged inside the list.
-            if c.func_name == "_+_" && !c.args.first().is_some_and(is_internal) {
-                return call(
-                    SIZED,
-                    vec![IdedExpr {
-                        id: node.id,
-                        expr: rewritten,
-                    }],
-                );
-            }
-            rewritten
+            })
         }
         Expr::Comprehension(c) => {
             let loop_cond = visit(&c.loop_cond);
             let loop_step = visit(&c.loop_step);
             let body = 1 + nodes(&loop_cond).saturating_add(nodes(&loop_step));
             let range = visit(&c.iter_range);
-            let body = IdedExpr {
-                id: 0,
-                expr: Expr::Literal(LiteralValue::Int(CelInt::from(
-                    i64::try_from(body).unwrap_or(i64::MAX),
-                ))),
-            };
+            let body = int_literal(i64::try_from(body).unwrap_or(i64::MAX));
             Expr::Comprehension(Box::new(ComprehensionExpr {
                 iter_range: call(RANGE, vec![range, body]),
                 iter_var: c.iter_var.clone(),
@@ -233,6 +217,51 @@ fn rewrite(node: &IdedExpr, patterns: &mut Vec<LiteralPattern>) -> IdedExpr {
         other @ (Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified) => other.clone(),
     };
     IdedExpr { id: node.id, expr }
+}
+
+/// A `+` a rule wrote. `@result + [x]` is how `map()` and `filter()` append: the interpreter
+/// recognises that shape to append in place, and its element is charged inside the list.
+fn is_sum(node: &IdedExpr) -> bool {
+    matches!(&node.expr, Expr::Call(c)
+        if c.func_name == "_+_" && c.target.is_none() && c.args.len() == 2
+            && !c.args.first().is_some_and(is_internal))
+}
+
+/// `a + b + … + z` (left-associated) charged once, for its result times the number of `+`: each
+/// intermediate result is no larger than the last, and one wrapper per chain keeps the tree
+/// from getting deeper.
+fn rewrite_sum(node: &IdedExpr, patterns: &mut Vec<LiteralPattern>) -> IdedExpr {
+    // The left spine, outermost first, walked without recursion.
+    let mut spine = Vec::new();
+    let mut leftmost = node;
+    while is_sum(leftmost) {
+        let Expr::Call(c) = &leftmost.expr else { break };
+        let (Some(left), Some(right)) = (c.args.first(), c.args.get(1)) else {
+            break;
+        };
+        spine.push((leftmost.id, right));
+        leftmost = left;
+    }
+    let terms = spine.len() as i64;
+    let mut sum = rewrite(leftmost, patterns);
+    for (id, right) in spine.into_iter().rev() {
+        sum = IdedExpr {
+            id,
+            expr: Expr::Call(CallExpr {
+                func_name: "_+_".to_string(),
+                target: None,
+                args: vec![sum, rewrite(right, patterns)],
+            }),
+        };
+    }
+    call(SIZED, vec![sum, int_literal(terms)])
+}
+
+fn int_literal(value: i64) -> IdedExpr {
+    IdedExpr {
+        id: 0,
+        expr: Expr::Literal(LiteralValue::Int(CelInt::from(value))),
+    }
 }
 
 /// Children of a node, for the counting walks below.
@@ -372,11 +401,7 @@ fn argument<'c, 'v>(
 
 /// `@caguard_range(range, body)`: charges a comprehension's iterations before they run.
 fn range<'c, 'v>(ftx: &mut FunctionContext<'c, 'v>) -> Result<CowVal<'c, 'v>, ExecutionError> {
-    let body = ftx
-        .args
-        .get(1)
-        .and_then(|b| b.downcast_ref::<CelInt>().map(|i| *i.inner()))
-        .map_or(1, |b| u64::try_from(b).unwrap_or(1));
+    let body = int_argument(ftx, 1);
     let range = argument(ftx, 0)?;
     let elements = range
         .as_sizer()
@@ -387,13 +412,25 @@ fn range<'c, 'v>(ftx: &mut FunctionContext<'c, 'v>) -> Result<CowVal<'c, 'v>, Ex
     Ok(range)
 }
 
-/// `@caguard_sized(value)`: charges the size of a value just made.
+/// `@caguard_sized(value[, times])`: charges the size of a value just made, `times` over.
 fn sized_value<'c, 'v>(
     ftx: &mut FunctionContext<'c, 'v>,
 ) -> Result<CowVal<'c, 'v>, ExecutionError> {
+    let times = int_argument(ftx, 1);
     let value = argument(ftx, 0)?;
-    charge(size_of(value.as_ref(), remaining()))?;
+    let size = size_of(value.as_ref(), remaining() / times);
+    charge(size.saturating_mul(times))?;
     Ok(value)
+}
+
+/// A positive count passed by the rewrite as an int literal; 1 when absent.
+fn int_argument(ftx: &FunctionContext<'_, '_>, index: usize) -> u64 {
+    ftx.args
+        .get(index)
+        .and_then(|b| b.downcast_ref::<CelInt>().map(|i| *i.inner()))
+        .and_then(|b| u64::try_from(b).ok())
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// A function as the `cel` crate calls it, with its arguments already evaluated.

@@ -12,9 +12,21 @@ use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Stack of the evaluation threads. The expression limits (`limits`) are proven to fit 2 MiB, the
-/// default for a thread; this leaves a wide margin for a platform or build with larger frames.
-const EVAL_STACK_BYTES: usize = 16 << 20;
+/// Stack of the evaluation threads. The `cel` interpreter takes about 1 KiB of stack per level of
+/// the expression in a release build and over 20 KiB in a debug build, so the 2 MiB a rayon
+/// worker gets by default overflowed at 1,500 levels (release) or under 100 (debug). With the
+/// nesting limit (`limits`), this is a margin of several times even for a debug build, which the
+/// tests check (`depth_limit_fits_the_stacks`). Only touched pages are ever committed.
+pub(super) const EVAL_STACK_BYTES: usize = 64 << 20;
+
+/// The pool rules are evaluated on.
+pub(super) fn eval_pool() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(EVAL_STACK_BYTES)
+        .thread_name(|index| format!("caguard-eval-{index}"))
+        .build()
+        .ok()
+}
 
 /// A rule whose condition could not be evaluated on a resource (e.g. it did not return a bool).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -164,14 +176,10 @@ pub fn evaluate(
         )?);
         Ok(findings)
     };
-    // Defence in depth behind the expression limits: evaluate on threads with a known, large
-    // stack rather than whatever the global pool was given.
-    let mut findings = match rayon::ThreadPoolBuilder::new()
-        .stack_size(EVAL_STACK_BYTES)
-        .build()
-    {
-        Ok(pool) => pool.install(all)?,
-        Err(_) => all()?,
+    // The global pool's workers have whatever stack rayon defaults to; these have a known one.
+    let mut findings = match eval_pool() {
+        Some(pool) => pool.install(all)?,
+        None => all()?,
     };
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(findings)

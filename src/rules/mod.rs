@@ -155,10 +155,19 @@ impl RuleSet {
                 Err(error) => errors.push(error),
             }
         }
+        let parsed = on_load_stack(|| {
+            sources
+                .iter()
+                .map(|(path, text, builtin)| {
+                    let parsed = parse_rule(Path::new(path), text, *builtin);
+                    (path.clone(), text.clone(), parsed)
+                })
+                .collect::<Vec<_>>()
+        });
         let mut rules: Vec<Rule> = Vec::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
-        for (path, text, builtin) in sources {
-            match parse_rule(Path::new(&path), &text, builtin) {
+        for (path, text, parsed) in parsed {
+            match parsed {
                 Ok((rule, id_span)) => {
                     if let Some(first) = seen.get(&rule.id) {
                         errors.push(PositionedError::at(
@@ -188,6 +197,30 @@ impl RuleSet {
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|rule| rule.id == id)
+    }
+}
+
+/// Stack of the thread rules are parsed on. The `cel` parser (ANTLR-generated) recurses through
+/// about eight rules per nesting level; a debug build takes well over 100 KiB of stack per level,
+/// so even the 8 MiB of a main thread holds only a few dozen. The nesting limit (`limits`) keeps
+/// expressions to a depth that fits this several times over, which the tests check
+/// (`depth_limit_fits_the_stacks`). Only touched pages are ever committed.
+const LOAD_STACK_BYTES: usize = 64 << 20;
+
+/// Runs `work` on a thread with [`LOAD_STACK_BYTES`] of stack (on this one if none can be made).
+fn on_load_stack<T: Send>(work: impl Fn() -> T + Sync) -> T {
+    let spawned = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("caguard-load".into())
+            .stack_size(LOAD_STACK_BYTES)
+            .spawn_scoped(scope, &work)
+            .ok()
+            .map(|handle| handle.join())
+    });
+    match spawned {
+        Some(Ok(result)) => result,
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        None => work(),
     }
 }
 
@@ -304,9 +337,20 @@ fn parse_rule(
         Some(Err(parse)) => {
             for error in parse.errors {
                 let offset = line_col_to_offset(raw.when.get_ref(), error.pos.0, error.pos.1);
+                // The parser's own nesting limit comes back as the Debug text of an ANTLR error.
+                let message = match error.msg.find("Recursion limit of") {
+                    Some(start) => error
+                        .msg
+                        .get(start..)
+                        .and_then(|m| m.split('"').next())
+                        .map_or(error.msg.clone(), |m| {
+                            format!("it nests too deeply for the CEL parser ({m})")
+                        }),
+                    None => error.msg.clone(),
+                };
                 errors.push(at(
                     when_offset(offset),
-                    format!("`when` does not compile: {}", error.msg),
+                    format!("`when` does not compile: {message}"),
                 ));
             }
             None
@@ -756,4 +800,139 @@ remediation = "r"
             "{error}"
         );
     }
+
+    /// A rule with `when` as a literal string (triple single quotes), in domain scope.
+    fn rule_with(when: &str) -> String {
+        format!(
+            "id = \"test-rule\"\ntitle = \"t\"\nseverity = \"low\"\nscope = \"domain\"\nwhen = '''{when}'''\nmessage = \"m\"\n[docs]\nwhy = \"w\"\nremediation = \"r\"\n"
+        )
+    }
+
+    /// Evaluates an instrumented condition with no facts bound.
+    fn evaluate_condition(condition: &IdedExpr) -> Result<cel::Value, String> {
+        let mut root = cel::Context::default();
+        budget::register(&mut root, Arc::new(budget::RegexCache::new()));
+        budget::reset();
+        let outcome = cel::Value::resolve(condition, &root).map_err(|e| e.to_string());
+        if budget::exhausted() {
+            return Err("over budget".into());
+        }
+        outcome
+    }
+
+    type Shape = fn(usize) -> String;
+
+    /// Expression shapes that nest one level per term, built with `n` terms.
+    fn deep_shapes() -> Vec<(&'static str, Shape)> {
+        vec![
+            ("sum", |n| format!("{} > 0", vec!["1"; n].join(" + "))),
+            ("equality", |n| vec!["1"; n].join(" == ")),
+            ("index", |n| format!("[0]{}", "[0]".repeat(n))),
+            ("in", |n| format!("true{}", " in [true]".repeat(n))),
+            ("and", |n| vec!["true"; n].join(" && ")),
+            ("ternary", |n| format!("{}1", "false ? 1 : ".repeat(n))),
+            ("selector", |n| format!("{{}}{}", ".x".repeat(n))),
+            ("parens", |n| {
+                format!("{}1{} > 0", "(".repeat(n), ")".repeat(n))
+            }),
+            ("lists", |n| {
+                format!("size({}1{}) > 0", "[".repeat(n), "]".repeat(n))
+            }),
+            ("not", |n| format!("{}true", "!".repeat(n))),
+            ("negate", |n| format!("{}1 > 0", "-".repeat(n))),
+            ("calls", |n| {
+                format!("{}1{} > 0", "int(".repeat(n), ")".repeat(n))
+            }),
+            ("comprehensions", |n| {
+                format!("{}true{}", "[1].all(x, ".repeat(n), ")".repeat(n))
+            }),
+            ("maps", |n| {
+                format!(
+                    "[1].map(x, {}x{}).size() > 0",
+                    "[1].map(y, ".repeat(n),
+                    ")".repeat(n)
+                )
+            }),
+        ]
+    }
+
+    /// The largest number of terms of a shape the limits accept.
+    fn largest_accepted(shape: Shape) -> usize {
+        (1..2_000)
+            .take_while(|&n| limits::check(&shape(n)).is_ok())
+            .last()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn depth_limit_rejects_long_chains_before_parsing() {
+        // Each once overflowed the stack (in the parser, or evaluating on a rayon worker).
+        for (name, shape) in deep_shapes() {
+            for terms in [1_500, 20_000] {
+                let text = rule_with(&shape(terms));
+                let errors = on_load_stack(|| parse(&text).unwrap_err());
+                let message = errors[0].to_string();
+                assert!(
+                    message.starts_with("rules/test-rule.toml:5:")
+                        && message.contains("over the limit of"),
+                    "{name} × {terms}: {message}"
+                );
+            }
+        }
+        let deep_selector = format!("domain.name{} == 1", ".x".repeat(20_000));
+        let message = first_error(&rule_with(&deep_selector));
+        assert!(message.contains("over the limit of"), "{message}");
+    }
+
+    #[test]
+    fn depth_limit_fits_the_stacks() {
+        // Twice as deep as the limits accept (bypassing them), a rule loads on the load thread
+        // and evaluates on the evaluation pool, in this debug build, whose frames are many times
+        // those of a release build. (At the limit, a release build also fits the 2 MiB of a
+        // default thread or rayon worker; a debug build's parser does not at a dozen brackets.)
+        let pool = eval::eval_pool().expect("evaluation pool");
+        for (name, shape) in deep_shapes() {
+            let accepted = largest_accepted(shape);
+            assert!(accepted >= 10, "{name}: only {accepted} terms accepted");
+            let text = rule_with(&shape(accepted));
+            let loaded = on_load_stack(|| parse(&text).map(|rule| rule.condition));
+            if let Err(errors) = loaded {
+                panic!("{name}: {}", errors[0]);
+            }
+
+            let doubled = shape(2 * accepted);
+            let condition = on_load_stack(|| {
+                // The parser may refuse it (its own limit on nested conditionals): no overflow.
+                let program = cel::Program::compile(&doubled).ok()?;
+                let known = BTreeMap::new();
+                let (mut referenced, mut problems) = (Vec::new(), Vec::new());
+                collect_references(
+                    program.expression(),
+                    Scope::Domain,
+                    &known,
+                    &mut BTreeSet::new(),
+                    &mut referenced,
+                    &mut problems,
+                );
+                let _ = budget::static_cost(program.expression());
+                Some(budget::instrument(program.expression()).0)
+            });
+            let Some(condition) = condition else { continue };
+            let outcome = pool.install(|| evaluate_condition(&condition));
+            // Some shapes fail at run time (`[0][0]` indexes an int); none may run out of budget.
+            assert_ne!(outcome.err().as_deref(), Some("over budget"), "{name}");
+            on_load_stack(|| drop(condition.clone()));
+        }
+    }
+
+    #[test]
+    fn builtin_rules_are_well_within_limits() {
+        for (path, text) in BUILTIN_RULES {
+            let raw: RawRule = toml::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let when = raw.when.get_ref();
+            assert!(when.len() * 4 <= limits::MAX_EXPRESSION_BYTES, "{path}");
+            assert!(limits::nesting(when).0 * 3 <= limits::MAX_NESTING, "{path}");
+        }
+    }
 }
+
