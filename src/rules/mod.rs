@@ -808,16 +808,29 @@ remediation = "r"
         )
     }
 
-    /// Evaluates an instrumented condition with no facts bound.
+    /// Evaluates an instrumented condition with no facts bound, on the evaluation pool.
     fn evaluate_condition(condition: &IdedExpr) -> Result<cel::Value, String> {
-        let mut root = cel::Context::default();
-        budget::register(&mut root, Arc::new(budget::RegexCache::new()));
-        budget::reset();
-        let outcome = cel::Value::resolve(condition, &root).map_err(|e| e.to_string());
-        if budget::exhausted() {
-            return Err("over budget".into());
-        }
-        outcome
+        evaluate_with(condition, budget::RegexCache::new())
+    }
+
+    fn evaluate_with(condition: &IdedExpr, cache: budget::RegexCache) -> Result<cel::Value, String> {
+        let pool = eval::eval_pool().expect("evaluation pool");
+        pool.install(|| {
+            let mut root = cel::Context::default();
+            budget::register(&mut root, Arc::new(cache));
+            budget::reset();
+            let outcome = cel::Value::resolve(condition, &root).map_err(|e| e.to_string());
+            if budget::exhausted() {
+                return Err("over budget".into());
+            }
+            outcome
+        })
+    }
+
+    /// Loads a rule with `when` on the load thread, as `RuleSet::load` does.
+    fn load(when: &str) -> Result<Rule, String> {
+        let text = rule_with(when);
+        on_load_stack(|| parse(&text).map_err(|errors| errors[0].to_string()))
     }
 
     type Shape = fn(usize) -> String;
@@ -934,5 +947,88 @@ remediation = "r"
             assert!(limits::nesting(when).0 * 3 <= limits::MAX_NESTING, "{path}");
         }
     }
-}
 
+    /// `n` comprehensions nested in each other, each over `range`.
+    fn nested_all(range: &str, n: usize) -> String {
+        let mut when = "true".to_string();
+        for depth in 0..n {
+            when = format!("{range}.all(x{depth}, {when})");
+        }
+        when
+    }
+
+    const TEN: &str = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]";
+
+    #[test]
+    fn nested_comprehensions_over_literals_are_refused_at_load() {
+        // Once: 10⁸ steps, over 40 s on one resource.
+        let message = load(&nested_all(TEN, 8)).unwrap_err();
+        assert!(
+            message.starts_with("rules/test-rule.toml:5:")
+                && message.contains("over the limit of 1000000"),
+            "{message}"
+        );
+        // A few levels are fine.
+        let rule = load(&nested_all(TEN, 3)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(evaluate_condition(&rule.condition), Ok(cel::Value::Bool(true)));
+    }
+
+    #[test]
+    fn runtime_budget_stops_work_the_load_check_cannot_see() {
+        let started = std::time::Instant::now();
+        // `+ []` hides the length from the load-time estimate, as a fact list would.
+        let hidden = format!("({TEN} + [])");
+        let rule = load(&nested_all(&hidden, 8)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(evaluate_condition(&rule.condition), Err("over budget".into()));
+        // Doubling a string or a list thirty times (a gigabyte) is stopped at the budget, also
+        // where `||` would absorb the error. (Nesting that deep is over the nesting limit.)
+        let chained = format!("['ab']{}.size() > 0", ".map(x, x + x)".repeat(30));
+        let lists = format!("[[1]]{}.size() > 0", ".map(x, x + x)".repeat(30));
+        let absorbed = format!("({chained}) || true");
+        for when in [chained, lists, absorbed] {
+            let rule = load(&when).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                evaluate_condition(&rule.condition),
+                Err("over budget".into()),
+                "{when}"
+            );
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // Within budget, the same shapes evaluate as before.
+        let small = format!("['ab']{}[0].size() == 64", ".map(x, x + x)".repeat(5));
+        let rule = load(&small).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(evaluate_condition(&rule.condition), Ok(cel::Value::Bool(true)));
+    }
+
+    #[test]
+    fn literal_patterns_are_compiled_once_at_load() {
+        let rule = load("'acme-ui'.matches('^acme-[a-z]+$') && 'x'.matches('x')")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let patterns: Vec<&str> = rule.patterns.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(patterns, ["^acme-[a-z]+$", "x"]);
+        let cache: budget::RegexCache = rule.patterns.iter().cloned().collect();
+        assert_eq!(
+            evaluate_with(&rule.condition, cache),
+            Ok(cel::Value::Bool(true))
+        );
+        // Once: recompiled for every version, 28 s over 500; now refused, naming the limit.
+        let message = load(r"domain.name.matches(r'[\s\S]{10000}')").unwrap_err();
+        assert!(
+            message.starts_with("rules/test-rule.toml:5:")
+                && message.contains("over the limit for `matches()`"),
+            "{message}"
+        );
+        let message = load("domain.name.matches('(')").unwrap_err();
+        assert!(
+            message.contains("not a valid regular expression") && !message.contains('\n'),
+            "{message}"
+        );
+        // A pattern that is not a literal is compiled at run time, under the same size limit.
+        let rule = load(r"'a'.matches('[\\s\\S]{' + '10000}')").unwrap_or_else(|e| panic!("{e}"));
+        let outcome = evaluate_condition(&rule.condition);
+        assert!(
+            outcome.as_ref().is_err_and(|e| e.contains("over the limit for `matches()`")),
+            "{outcome:?}"
+        );
+    }
+}
