@@ -497,9 +497,8 @@ expires = 2027-06-30
             "arn:aws:codeartifact:us-east-1:111122223333:package/acme/app/npm//caf\u{e9}*",
             "arn:aws-cn:codeartifact:cn-north-1:111122223333:domain/acme",
         ] {
-            let text = format!(
-                "[[suppress]]\nrule = \"x\"\nresource = \"{resource}\"\nreason = \"r\"\n"
-            );
+            let text =
+                format!("[[suppress]]\nrule = \"x\"\nresource = \"{resource}\"\nreason = \"r\"\n");
             let config = parse(&text).unwrap_or_else(|e| panic!("{resource}: {e}"));
             assert_eq!(config.suppressions.len(), 1);
         }

@@ -18,8 +18,8 @@
 //! counted at their size) is refused at load time.
 
 use cel::common::ast::{
-    CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedEntryExpr, IdedExpr, ListExpr,
-    LiteralValue, MapEntryExpr, MapExpr, SelectExpr, StructExpr, StructFieldExpr,
+    CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedEntryExpr, IdedExpr, ListExpr, LiteralValue,
+    MapEntryExpr, MapExpr, SelectExpr, StructExpr, StructFieldExpr,
 };
 use cel::common::types::{CelBytes, CelInt, CelList, CelMap, CelString};
 use cel::common::value::{CowVal, Val};

@@ -813,7 +813,10 @@ remediation = "r"
         evaluate_with(condition, budget::RegexCache::new())
     }
 
-    fn evaluate_with(condition: &IdedExpr, cache: budget::RegexCache) -> Result<cel::Value, String> {
+    fn evaluate_with(
+        condition: &IdedExpr,
+        cache: budget::RegexCache,
+    ) -> Result<cel::Value, String> {
         let pool = eval::eval_pool().expect("evaluation pool");
         pool.install(|| {
             let mut root = cel::Context::default();
@@ -970,7 +973,10 @@ remediation = "r"
         );
         // A few levels are fine.
         let rule = load(&nested_all(TEN, 3)).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(evaluate_condition(&rule.condition), Ok(cel::Value::Bool(true)));
+        assert_eq!(
+            evaluate_condition(&rule.condition),
+            Ok(cel::Value::Bool(true))
+        );
     }
 
     #[test]
@@ -979,7 +985,10 @@ remediation = "r"
         // `+ []` hides the length from the load-time estimate, as a fact list would.
         let hidden = format!("({TEN} + [])");
         let rule = load(&nested_all(&hidden, 8)).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(evaluate_condition(&rule.condition), Err("over budget".into()));
+        assert_eq!(
+            evaluate_condition(&rule.condition),
+            Err("over budget".into())
+        );
         // Doubling a string or a list thirty times (a gigabyte) is stopped at the budget, also
         // where `||` would absorb the error. (Nesting that deep is over the nesting limit.)
         let chained = format!("['ab']{}.size() > 0", ".map(x, x + x)".repeat(30));
@@ -997,7 +1006,10 @@ remediation = "r"
         // Within budget, the same shapes evaluate as before.
         let small = format!("['ab']{}[0].size() == 64", ".map(x, x + x)".repeat(5));
         let rule = load(&small).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(evaluate_condition(&rule.condition), Ok(cel::Value::Bool(true)));
+        assert_eq!(
+            evaluate_condition(&rule.condition),
+            Ok(cel::Value::Bool(true))
+        );
     }
 
     #[test]
@@ -1027,7 +1039,9 @@ remediation = "r"
         let rule = load(r"'a'.matches('[\\s\\S]{' + '10000}')").unwrap_or_else(|e| panic!("{e}"));
         let outcome = evaluate_condition(&rule.condition);
         assert!(
-            outcome.as_ref().is_err_and(|e| e.contains("over the limit for `matches()`")),
+            outcome
+                .as_ref()
+                .is_err_and(|e| e.contains("over the limit for `matches()`")),
             "{outcome:?}"
         );
     }
