@@ -279,12 +279,10 @@ impl Config {
                 ));
             }
             let resource = entry.resource.get_ref();
-            if !resource.starts_with("arn:")
-                || resource[..resource.len().saturating_sub(1)].contains('*')
-            {
+            if let Err(problem) = check_suppression_resource(resource) {
                 return Err(at(
                     entry.resource.span(),
-                    format!("suppression resource `{resource}` must be an ARN, with `*` allowed only at the end"),
+                    format!("suppression resource `{resource}` {problem}"),
                 ));
             }
             let expires = match &entry.expires {
@@ -326,6 +324,50 @@ impl Config {
             suppressions,
         })
     }
+}
+
+/// A suppression resource is a CodeArtifact ARN,
+/// `arn:<partition>:codeartifact:<region>:<account>:<resource>`, or a prefix of one ending in `*`.
+/// Finding ARNs always have that shape, so anything else could never match and is a typo.
+fn check_suppression_resource(resource: &str) -> Result<(), &'static str> {
+    const SHAPE: &str = "must be a CodeArtifact ARN (arn:aws:codeartifact:<region>:<account>:<resource>), or a prefix of one ending in `*`";
+    // Strip one trailing `*` as a char, never by byte offset: the text is arbitrary UTF-8.
+    let (body, prefix) = match resource.strip_suffix('*') {
+        Some(body) => (body, true),
+        None => (resource, false),
+    };
+    if body.contains('*') {
+        return Err("must be an ARN, with `*` allowed only at the end");
+    }
+    let parts: Vec<&str> = body.splitn(6, ':').collect();
+    if !prefix && parts.len() < 6 {
+        return Err(SHAPE);
+    }
+    let last = parts.len() - 1;
+    let lowercase = |part: &str| {
+        part.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    for (index, part) in parts.iter().enumerate() {
+        // The last part of a prefix may be cut anywhere; every earlier part is complete.
+        let cut = prefix && index == last;
+        let fits = |whole: &str| part == &whole || (cut && whole.starts_with(part));
+        let ok = match index {
+            0 => fits("arn"),
+            1 => (part.starts_with("aws") || fits("aws")) && lowercase(part),
+            2 => fits("codeartifact"),
+            3 => lowercase(part) && (cut || !part.is_empty()),
+            4 => {
+                part.bytes().all(|b| b.is_ascii_digit())
+                    && (part.len() == 12 || (cut && part.len() < 12))
+            }
+            _ => cut || !part.is_empty(),
+        };
+        if !ok {
+            return Err(SHAPE);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -412,6 +454,27 @@ expires = 2027-06-30
                 "reason",
             ),
             ("[internal\n", "1:10", ""),
+            // A non-ASCII last character once panicked at a byte slice.
+            (
+                "[[suppress]]\nrule = \"x\"\nresource = \"arn:\u{e9}\"\nreason = \"r\"\n",
+                "3:12",
+                "CodeArtifact ARN",
+            ),
+            (
+                "[[suppress]]\nrule = \"x\"\nresource = \"arn:\u{e9}*\"\nreason = \"r\"\n",
+                "3:12",
+                "CodeArtifact ARN",
+            ),
+            (
+                "[[suppress]]\nrule = \"x\"\nresource = \"arn:aws:codeartifact:us-east-1:1234:domain/a\"\nreason = \"r\"\n",
+                "3:12",
+                "CodeArtifact ARN",
+            ),
+            (
+                "[[suppress]]\nrule = \"x\"\nresource = \"arn:aws:s3:::bucket\"\nreason = \"r\"\n",
+                "3:12",
+                "CodeArtifact ARN",
+            ),
         ];
         for (text, position, needle) in cases {
             let error = parse(text).unwrap_err().to_string();
@@ -420,6 +483,24 @@ expires = 2027-06-30
                 "{text:?} → {error}"
             );
             assert!(error.contains(needle), "{text:?} → {error}");
+        }
+    }
+
+    #[test]
+    fn suppression_resources_accept_arns_and_prefixes() {
+        for resource in [
+            "arn:*",
+            "arn:aws:codeartifact:*",
+            "arn:aws:codeartifact:us-east-1:1111*",
+            "arn:aws:codeartifact:us-east-1:111122223333:*",
+            "arn:aws:codeartifact:us-east-1:111122223333:package/acme/app/npm//caf\u{e9}",
+            "arn:aws:codeartifact:us-east-1:111122223333:package/acme/app/npm//caf\u{e9}*",
+            "arn:aws-cn:codeartifact:cn-north-1:111122223333:domain/acme",
+        ] {
+            let text =
+                format!("[[suppress]]\nrule = \"x\"\nresource = \"{resource}\"\nreason = \"r\"\n");
+            let config = parse(&text).unwrap_or_else(|e| panic!("{resource}: {e}"));
+            assert_eq!(config.suppressions.len(), 1);
         }
     }
 

@@ -1,5 +1,6 @@
 //! Evaluation of rules over facts: data-parallel per resource, deterministic output.
 
+use super::budget::{self, RegexCache};
 use super::{Rule, RuleSet, Scope};
 use crate::config::Config;
 use crate::facts::model::{GroupFacts, PackageFacts};
@@ -9,6 +10,23 @@ use crate::fix::plan;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
+use std::sync::Arc;
+
+/// Stack of the evaluation threads. The `cel` interpreter takes about 1 KiB of stack per level of
+/// the expression in a release build and over 20 KiB in a debug build, so the 2 MiB a rayon
+/// worker gets by default overflowed at 1,500 levels (release) or under 100 (debug). With the
+/// nesting limit (`limits`), this is a margin of several times even for a debug build, which the
+/// tests check (`depth_limit_fits_the_stacks`). Only touched pages are ever committed.
+pub(super) const EVAL_STACK_BYTES: usize = 64 << 20;
+
+/// The pool rules are evaluated on.
+pub(super) fn eval_pool() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(EVAL_STACK_BYTES)
+        .thread_name(|index| format!("caguard-eval-{index}"))
+        .build()
+        .ok()
+}
 
 /// A rule whose condition could not be evaluated on a resource (e.g. it did not return a bool).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -117,37 +135,78 @@ pub fn evaluate(
             .filter(|r| r.scope == scope)
             .collect()
     };
-    let mut findings = Vec::new();
-    findings.extend(run(&of_scope(Scope::Domain), &facts.domains, config)?);
-    findings.extend(run(
-        &of_scope(Scope::Repository),
-        &facts.repositories,
-        config,
-    )?);
-    findings.extend(run(
-        &of_scope(Scope::PackageGroup),
-        &facts.package_groups,
-        config,
-    )?);
-    findings.extend(run(&of_scope(Scope::Package), &facts.packages, config)?);
-    findings.extend(run(&of_scope(Scope::Version), &facts.versions, config)?);
+    let cache: Arc<RegexCache> = Arc::new(
+        enabled
+            .iter()
+            .flat_map(|rule| rule.patterns.iter().cloned())
+            .collect(),
+    );
+    let all = || -> Result<Vec<Finding>, EvalError> {
+        let mut findings = Vec::new();
+        let cache = &cache;
+        findings.extend(run(
+            &of_scope(Scope::Domain),
+            &facts.domains,
+            config,
+            cache,
+        )?);
+        findings.extend(run(
+            &of_scope(Scope::Repository),
+            &facts.repositories,
+            config,
+            cache,
+        )?);
+        findings.extend(run(
+            &of_scope(Scope::PackageGroup),
+            &facts.package_groups,
+            config,
+            cache,
+        )?);
+        findings.extend(run(
+            &of_scope(Scope::Package),
+            &facts.packages,
+            config,
+            cache,
+        )?);
+        findings.extend(run(
+            &of_scope(Scope::Version),
+            &facts.versions,
+            config,
+            cache,
+        )?);
+        Ok(findings)
+    };
+    // The global pool's workers have whatever stack rayon defaults to; these have a known one.
+    let mut findings = match eval_pool() {
+        Some(pool) => pool.install(all)?,
+        None => all()?,
+    };
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(findings)
+}
+
+/// A root CEL context with the functions the instrumented conditions call.
+fn root_context(cache: &Arc<RegexCache>) -> cel::Context<'static, 'static> {
+    let mut root = cel::Context::default();
+    budget::register(&mut root, Arc::clone(cache));
+    root
 }
 
 fn run<S: Subject>(
     rules: &[&Rule],
     subjects: &[S],
     config: &Config,
+    cache: &Arc<RegexCache>,
 ) -> Result<Vec<Finding>, EvalError> {
     if rules.is_empty() {
         return Ok(Vec::new());
     }
     let per_subject: Vec<Result<Vec<Finding>, EvalError>> = subjects
         .par_iter()
-        .map_init(cel::Context::default, |root, subject| {
-            evaluate_subject(root, rules, subject, config)
-        })
+        .map_init(
+            || root_context(cache),
+            |root, subject| evaluate_subject(root, rules, subject, config),
+        )
         .collect();
     let mut findings = Vec::new();
     for result in per_subject {
@@ -168,20 +227,35 @@ fn evaluate_subject<S: Subject>(
         resource: subject.resource().arn,
         message,
     };
+    let Some(first) = rules.first() else {
+        return Ok(Vec::new());
+    };
     let value = cel::to_value(subject)
-        .map_err(|e| error(rules[0], format!("facts do not convert to CEL: {e}")))?;
+        .map_err(|e| error(first, format!("facts do not convert to CEL: {e}")))?;
     let mut context = root.new_inner_scope();
-    context.add_variable_from_value(rules[0].scope.variable(), value);
+    context.add_variable_from_value(first.scope.variable(), value);
     let mut findings = Vec::new();
     let mut json: Option<Value> = None;
     for rule in rules {
-        match rule.program().execute(&context) {
+        budget::reset();
+        let outcome = cel::Value::resolve(&rule.condition, &context);
+        // Checked first: running out may surface as any error, or be absorbed by `||`/`&&`.
+        if budget::exhausted() {
+            return Err(error(
+                rule,
+                format!(
+                    "`when` is over the evaluation budget of {} cost units on this resource (nested comprehensions over these facts, or values built up in them, are too large)",
+                    budget::MAX_COST
+                ),
+            ));
+        }
+        match outcome {
             Ok(cel::Value::Bool(true)) => {}
             Ok(cel::Value::Bool(false)) => continue,
             Ok(other) => {
                 return Err(error(
                     rule,
-                    format!("`when` returned {other:?}, not a bool"),
+                    format!("`when` returned a {}, not a bool", other.type_of()),
                 ))
             }
             Err(e) => return Err(error(rule, format!("`when` failed: {e}"))),

@@ -4,9 +4,12 @@
 //! compile, references to facts the scope does not have, duplicate ids, bad severities or scopes
 //! are all errors naming file, line and column, and nothing is scanned.
 
+mod budget;
 mod eval;
+pub mod limits;
 pub mod schema;
 
+pub use budget::{MAX_COST, REGEX_SIZE_LIMIT};
 pub use eval::{evaluate, render as render_fact, EvalError};
 pub use schema::{FactField, Scope};
 
@@ -121,13 +124,10 @@ pub struct Rule {
     /// `rules/<id>.toml` for built-in rules, the file path for user rules.
     pub source: String,
     pub builtin: bool,
-    program: Arc<cel::Program>,
-}
-
-impl Rule {
-    pub fn program(&self) -> &cel::Program {
-        &self.program
-    }
+    /// `when`, rewritten to charge its work against the evaluation budget (see `budget`).
+    condition: Arc<IdedExpr>,
+    /// The literal `matches()` patterns of `when`, compiled at load time.
+    patterns: Vec<(String, Arc<regex::Regex>)>,
 }
 
 /// Why rules could not be loaded. All problems are collected, not just the first.
@@ -155,10 +155,19 @@ impl RuleSet {
                 Err(error) => errors.push(error),
             }
         }
+        let parsed = on_load_stack(|| {
+            sources
+                .iter()
+                .map(|(path, text, builtin)| {
+                    let parsed = parse_rule(Path::new(path), text, *builtin);
+                    (path.clone(), text.clone(), parsed)
+                })
+                .collect::<Vec<_>>()
+        });
         let mut rules: Vec<Rule> = Vec::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
-        for (path, text, builtin) in sources {
-            match parse_rule(Path::new(&path), &text, builtin) {
+        for (path, text, parsed) in parsed {
+            match parsed {
                 Ok((rule, id_span)) => {
                     if let Some(first) = seen.get(&rule.id) {
                         errors.push(PositionedError::at(
@@ -188,6 +197,30 @@ impl RuleSet {
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|rule| rule.id == id)
+    }
+}
+
+/// Stack of the thread rules are parsed on. The `cel` parser (ANTLR-generated) recurses through
+/// about eight rules per nesting level; a debug build takes well over 100 KiB of stack per level,
+/// so even the 8 MiB of a main thread holds only a few dozen. The nesting limit (`limits`) keeps
+/// expressions to a depth that fits this several times over, which the tests check
+/// (`depth_limit_fits_the_stacks`). Only touched pages are ever committed.
+const LOAD_STACK_BYTES: usize = 64 << 20;
+
+/// Runs `work` on a thread with [`LOAD_STACK_BYTES`] of stack (on this one if none can be made).
+fn on_load_stack<T: Send>(work: impl Fn() -> T + Sync) -> T {
+    let spawned = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("caguard-load".into())
+            .stack_size(LOAD_STACK_BYTES)
+            .spawn_scoped(scope, &work)
+            .ok()
+            .map(|handle| handle.join())
+    });
+    match spawned {
+        Some(Ok(result)) => result,
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        None => work(),
     }
 }
 
@@ -285,14 +318,39 @@ fn parse_rule(
 
     let when_offset =
         |offset: usize| expression_offset(text, raw.when.span(), raw.when.get_ref(), offset);
-    let program = match cel::Program::compile(raw.when.get_ref()) {
-        Ok(program) => Some(program),
-        Err(parse) => {
+    // The parser and the evaluator recurse: the size limits come first (see `limits`).
+    let within_limits = match limits::check(raw.when.get_ref()) {
+        Ok(()) => true,
+        Err(error) => {
+            errors.push(at(when_offset(error.offset), error.message));
+            false
+        }
+    };
+    let compiled = if within_limits {
+        Some(cel::Program::compile(raw.when.get_ref()))
+    } else {
+        None
+    };
+    let program = match compiled {
+        None => None,
+        Some(Ok(program)) => Some(program),
+        Some(Err(parse)) => {
             for error in parse.errors {
                 let offset = line_col_to_offset(raw.when.get_ref(), error.pos.0, error.pos.1);
+                // The parser's own nesting limit comes back as the Debug text of an ANTLR error.
+                let message = match error.msg.find("Recursion limit of") {
+                    Some(start) => error
+                        .msg
+                        .get(start..)
+                        .and_then(|m| m.split('"').next())
+                        .map_or(error.msg.clone(), |m| {
+                            format!("it nests too deeply for the CEL parser ({m})")
+                        }),
+                    None => error.msg.clone(),
+                };
                 errors.push(at(
                     when_offset(offset),
-                    format!("`when` does not compile: {}", error.msg),
+                    format!("`when` does not compile: {message}"),
                 ));
             }
             None
@@ -316,6 +374,41 @@ fn parse_rule(
                 .map_or(0, |(start, _)| start as usize);
             errors.push(at(when_offset(offset), message));
         }
+    }
+    let mut condition = None;
+    let mut patterns = Vec::new();
+    if let Some(program) = &program {
+        let offset_of = |id: u64| {
+            program
+                .source_info()
+                .offset_for(id)
+                .map_or(0, |(start, _)| start as usize)
+        };
+        let cost = budget::static_cost(program.expression());
+        if cost > budget::MAX_COST {
+            errors.push(at(
+                when_offset(0),
+                format!(
+                    "`when` costs {cost} units to evaluate even when every fact list has one element, over the limit of {} (nested comprehensions multiply)",
+                    budget::MAX_COST
+                ),
+            ));
+        }
+        let (rewritten, literal_patterns) = budget::instrument(program.expression());
+        for literal in literal_patterns {
+            match budget::compile_pattern(&literal.pattern) {
+                Ok(regex) => {
+                    if !patterns.iter().any(|(p, _)| *p == literal.pattern) {
+                        patterns.push((literal.pattern, Arc::new(regex)));
+                    }
+                }
+                Err(message) => errors.push(at(
+                    when_offset(offset_of(literal.call_id)),
+                    format!("`when`: matches() {message}"),
+                )),
+            }
+        }
+        condition = Some(Arc::new(rewritten));
     }
 
     let mut evidence: Vec<String> = Vec::new();
@@ -386,8 +479,8 @@ fn parse_rule(
         },
     };
 
-    match (program, errors.is_empty()) {
-        (Some(program), true) => Ok((
+    match (condition, errors.is_empty()) {
+        (Some(condition), true) => Ok((
             Rule {
                 id,
                 title: raw.title,
@@ -401,7 +494,8 @@ fn parse_rule(
                 docs: raw.docs,
                 source: path.display().to_string(),
                 builtin,
-                program: Arc::new(program),
+                condition,
+                patterns,
             },
             raw.id.span(),
         )),
@@ -704,6 +798,251 @@ remediation = "r"
         assert!(
             error.contains("b.toml:2:6: duplicate rule id `test-rule`"),
             "{error}"
+        );
+    }
+
+    /// A rule with `when` as a literal string (triple single quotes), in domain scope.
+    fn rule_with(when: &str) -> String {
+        format!(
+            "id = \"test-rule\"\ntitle = \"t\"\nseverity = \"low\"\nscope = \"domain\"\nwhen = '''{when}'''\nmessage = \"m\"\n[docs]\nwhy = \"w\"\nremediation = \"r\"\n"
+        )
+    }
+
+    /// Evaluates an instrumented condition with no facts bound, on the evaluation pool.
+    fn evaluate_condition(condition: &IdedExpr) -> Result<cel::Value, String> {
+        evaluate_with(condition, budget::RegexCache::new())
+    }
+
+    fn evaluate_with(
+        condition: &IdedExpr,
+        cache: budget::RegexCache,
+    ) -> Result<cel::Value, String> {
+        let pool = eval::eval_pool().expect("evaluation pool");
+        pool.install(|| {
+            let mut root = cel::Context::default();
+            budget::register(&mut root, Arc::new(cache));
+            budget::reset();
+            let outcome = cel::Value::resolve(condition, &root).map_err(|e| e.to_string());
+            if budget::exhausted() {
+                return Err("over budget".into());
+            }
+            outcome
+        })
+    }
+
+    /// Loads a rule with `when` on the load thread, as `RuleSet::load` does.
+    fn load(when: &str) -> Result<Rule, String> {
+        let text = rule_with(when);
+        on_load_stack(|| parse(&text).map_err(|errors| errors[0].to_string()))
+    }
+
+    type Shape = fn(usize) -> String;
+
+    /// Expression shapes that nest one level per term, built with `n` terms.
+    fn deep_shapes() -> Vec<(&'static str, Shape)> {
+        vec![
+            ("sum", |n| format!("{} > 0", vec!["1"; n].join(" + "))),
+            ("equality", |n| vec!["1"; n].join(" == ")),
+            ("index", |n| format!("[0]{}", "[0]".repeat(n))),
+            ("in", |n| format!("true{}", " in [true]".repeat(n))),
+            ("and", |n| vec!["true"; n].join(" && ")),
+            ("ternary", |n| format!("{}1", "false ? 1 : ".repeat(n))),
+            ("selector", |n| format!("{{}}{}", ".x".repeat(n))),
+            ("parens", |n| {
+                format!("{}1{} > 0", "(".repeat(n), ")".repeat(n))
+            }),
+            ("lists", |n| {
+                format!("size({}1{}) > 0", "[".repeat(n), "]".repeat(n))
+            }),
+            ("not", |n| format!("{}true", "!".repeat(n))),
+            ("negate", |n| format!("{}1 > 0", "-".repeat(n))),
+            ("calls", |n| {
+                format!("{}1{} > 0", "int(".repeat(n), ")".repeat(n))
+            }),
+            ("comprehensions", |n| {
+                format!("{}true{}", "[1].all(x, ".repeat(n), ")".repeat(n))
+            }),
+            ("maps", |n| {
+                format!(
+                    "[1].map(x, {}x{}).size() > 0",
+                    "[1].map(y, ".repeat(n),
+                    ")".repeat(n)
+                )
+            }),
+        ]
+    }
+
+    /// The largest number of terms of a shape the limits accept.
+    fn largest_accepted(shape: Shape) -> usize {
+        (1..2_000)
+            .take_while(|&n| limits::check(&shape(n)).is_ok())
+            .last()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn depth_limit_rejects_long_chains_before_parsing() {
+        // Each once overflowed the stack (in the parser, or evaluating on a rayon worker).
+        for (name, shape) in deep_shapes() {
+            for terms in [1_500, 20_000] {
+                let text = rule_with(&shape(terms));
+                let errors = on_load_stack(|| parse(&text).unwrap_err());
+                let message = errors[0].to_string();
+                assert!(
+                    message.starts_with("rules/test-rule.toml:5:")
+                        && message.contains("over the limit of"),
+                    "{name} × {terms}: {message}"
+                );
+            }
+        }
+        let deep_selector = format!("domain.name{} == 1", ".x".repeat(20_000));
+        let message = first_error(&rule_with(&deep_selector));
+        assert!(message.contains("over the limit of"), "{message}");
+    }
+
+    #[test]
+    fn depth_limit_fits_the_stacks() {
+        // Twice as deep as the limits accept (bypassing them), a rule loads on the load thread
+        // and evaluates on the evaluation pool, in this debug build, whose frames are many times
+        // those of a release build. (At the limit, a release build also fits the 2 MiB of a
+        // default thread or rayon worker; a debug build's parser does not at a dozen brackets.)
+        let pool = eval::eval_pool().expect("evaluation pool");
+        for (name, shape) in deep_shapes() {
+            let accepted = largest_accepted(shape);
+            assert!(accepted >= 10, "{name}: only {accepted} terms accepted");
+            let text = rule_with(&shape(accepted));
+            let loaded = on_load_stack(|| parse(&text).map(|rule| rule.condition));
+            if let Err(errors) = loaded {
+                panic!("{name}: {}", errors[0]);
+            }
+
+            let doubled = shape(2 * accepted);
+            let condition = on_load_stack(|| {
+                // The parser may refuse it (its own limit on nested conditionals): no overflow.
+                let program = cel::Program::compile(&doubled).ok()?;
+                let known = BTreeMap::new();
+                let (mut referenced, mut problems) = (Vec::new(), Vec::new());
+                collect_references(
+                    program.expression(),
+                    Scope::Domain,
+                    &known,
+                    &mut BTreeSet::new(),
+                    &mut referenced,
+                    &mut problems,
+                );
+                let _ = budget::static_cost(program.expression());
+                Some(budget::instrument(program.expression()).0)
+            });
+            let Some(condition) = condition else { continue };
+            let outcome = pool.install(|| evaluate_condition(&condition));
+            // Some shapes fail at run time (`[0][0]` indexes an int); none may run out of budget.
+            assert_ne!(outcome.err().as_deref(), Some("over budget"), "{name}");
+            on_load_stack(|| drop(condition.clone()));
+        }
+    }
+
+    #[test]
+    fn builtin_rules_are_well_within_limits() {
+        for (path, text) in BUILTIN_RULES {
+            let raw: RawRule = toml::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let when = raw.when.get_ref();
+            assert!(when.len() * 4 <= limits::MAX_EXPRESSION_BYTES, "{path}");
+            assert!(limits::nesting(when).0 * 3 <= limits::MAX_NESTING, "{path}");
+        }
+    }
+
+    /// `n` comprehensions nested in each other, each over `range`.
+    fn nested_all(range: &str, n: usize) -> String {
+        let mut when = "true".to_string();
+        for depth in 0..n {
+            when = format!("{range}.all(x{depth}, {when})");
+        }
+        when
+    }
+
+    const TEN: &str = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]";
+
+    #[test]
+    fn nested_comprehensions_over_literals_are_refused_at_load() {
+        // Once: 10⁸ steps, over 40 s on one resource.
+        let message = load(&nested_all(TEN, 8)).unwrap_err();
+        assert!(
+            message.starts_with("rules/test-rule.toml:5:")
+                && message.contains("over the limit of 1000000"),
+            "{message}"
+        );
+        // A few levels are fine.
+        let rule = load(&nested_all(TEN, 3)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            evaluate_condition(&rule.condition),
+            Ok(cel::Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn runtime_budget_stops_work_the_load_check_cannot_see() {
+        let started = std::time::Instant::now();
+        // `+ []` hides the length from the load-time estimate, as a fact list would.
+        let hidden = format!("({TEN} + [])");
+        let rule = load(&nested_all(&hidden, 8)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            evaluate_condition(&rule.condition),
+            Err("over budget".into())
+        );
+        // Doubling a string or a list thirty times (a gigabyte) is stopped at the budget, also
+        // where `||` would absorb the error. (Nesting that deep is over the nesting limit.)
+        let chained = format!("['ab']{}.size() > 0", ".map(x, x + x)".repeat(30));
+        let lists = format!("[[1]]{}.size() > 0", ".map(x, x + x)".repeat(30));
+        let absorbed = format!("({chained}) || true");
+        for when in [chained, lists, absorbed] {
+            let rule = load(&when).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                evaluate_condition(&rule.condition),
+                Err("over budget".into()),
+                "{when}"
+            );
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // Within budget, the same shapes evaluate as before.
+        let small = format!("['ab']{}[0].size() == 64", ".map(x, x + x)".repeat(5));
+        let rule = load(&small).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            evaluate_condition(&rule.condition),
+            Ok(cel::Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn literal_patterns_are_compiled_once_at_load() {
+        let rule = load("'acme-ui'.matches('^acme-[a-z]+$') && 'x'.matches('x')")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let patterns: Vec<&str> = rule.patterns.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(patterns, ["^acme-[a-z]+$", "x"]);
+        let cache: budget::RegexCache = rule.patterns.iter().cloned().collect();
+        assert_eq!(
+            evaluate_with(&rule.condition, cache),
+            Ok(cel::Value::Bool(true))
+        );
+        // Once: recompiled for every version, 28 s over 500; now refused, naming the limit.
+        let message = load(r"domain.name.matches(r'[\s\S]{10000}')").unwrap_err();
+        assert!(
+            message.starts_with("rules/test-rule.toml:5:")
+                && message.contains("over the limit for `matches()`"),
+            "{message}"
+        );
+        let message = load("domain.name.matches('(')").unwrap_err();
+        assert!(
+            message.contains("not a valid regular expression") && !message.contains('\n'),
+            "{message}"
+        );
+        // A pattern that is not a literal is compiled at run time, under the same size limit.
+        let rule = load(r"'a'.matches('[\\s\\S]{' + '10000}')").unwrap_or_else(|e| panic!("{e}"));
+        let outcome = evaluate_condition(&rule.condition);
+        assert!(
+            outcome
+                .as_ref()
+                .is_err_and(|e| e.contains("over the limit for `matches()`")),
+            "{outcome:?}"
         );
     }
 }
