@@ -164,7 +164,12 @@ fn scan_command(args: &ScanArgs, quiet: bool) -> Result<Outcome, AppError> {
     // Policy and baseline are checked first: a typo there must not cost a whole live collection.
     let inventory = match &args.inventory {
         Some(path) => Inventory::load(path)?,
-        None => collect_live(&args.collect, quiet)?,
+        None => {
+            let mut inventory = collect_live(&args.collect, quiet)?;
+            // What an inventory file must satisfy holds for what the API returned, too.
+            inventory.validate(Path::new("live collection"))?;
+            inventory
+        }
     };
     let result = scan(
         &inventory,

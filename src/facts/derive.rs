@@ -39,7 +39,10 @@ pub struct Facts {
 
 /// Derives all facts. Never fails: problems in the data become warnings or facts.
 pub fn derive(inventory: &Inventory, config: &FactsConfig) -> Facts {
-    let mut facts = Facts::default();
+    let mut facts = Facts {
+        warnings: inventory.load_warnings.clone(),
+        ..Facts::default()
+    };
     for domain in &inventory.domains {
         let context = DomainContext::new(inventory, domain, config);
         facts.warnings.extend(context.warnings());
@@ -805,7 +808,7 @@ mod tests {
         let document = json!({
             "inventoryVersion": 1,
             "region": "us-east-1",
-            "domains": [{"domain": {"name": "d", "owner": "111122223333"}, "packageGroups": groups, "repositories": repositories}]
+            "domains": [{"domain": {"name": "acme", "owner": "111122223333"}, "packageGroups": groups, "repositories": repositories}]
         });
         Inventory::parse(&document.to_string(), std::path::Path::new("test"))
             .expect("test inventory")
