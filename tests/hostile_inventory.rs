@@ -1,5 +1,6 @@
 //! Hostile inventory shapes: the scan stays linear, and what cannot be judged is refused.
 
+mod common;
 #[path = "hostile/shapes.rs"]
 mod shapes;
 
@@ -92,5 +93,90 @@ fn forty_thousand_identical_records_are_an_input_error() {
     eprintln!(
         "40,000 identical records refused in {:.2?}",
         started.elapsed()
+    );
+}
+
+/// Scans `fixtures/hostile/NAME` with the binary: (exit code, stdout, stderr).
+fn scan_fixture(name: &str) -> (i32, String, String) {
+    let path = format!("fixtures/hostile/{name}");
+    common::caguard(&[
+        "scan",
+        "--inventory",
+        &path,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ])
+}
+
+#[test]
+fn invalid_inventories_exit_2_with_one_line_naming_file_and_position() {
+    let cases = [
+        (
+            "array-as-inventory.json",
+            ":1:1: invalid type: sequence, expected an inventory object",
+        ),
+        (
+            "positional-inventory.json",
+            ":1:1: invalid type: sequence, expected an inventory object",
+        ),
+        (
+            "duplicate-repository.json",
+            r#": domains[0].repositories[2]: duplicate repository name "app" (first at domains[0].repositories[0])"#,
+        ),
+        (
+            "duplicate-package-record.json",
+            r#": domains[0].repositories[0].packages[1]: duplicate package record npm "ui" in repository "app" (first at domains[0].repositories[0].packages[0])"#,
+        ),
+        (
+            "missing-package-name.json",
+            ": domains[0].repositories[0].packages[0]: package without a name (`package.package`)",
+        ),
+        (
+            "region-with-account.json",
+            r#": region: invalid region "us-east-1:999999999999""#,
+        ),
+        (
+            "slash-in-namespace.json",
+            r#": domains[0].repositories[0].packages[0].package.namespace: invalid package namespace "a/b""#,
+        ),
+        (
+            "slash-in-name.json",
+            r#": domains[0].repositories[0].packages[0].package.package: invalid package name "b/c""#,
+        ),
+    ];
+    for (name, expected) in cases {
+        let (code, stdout, stderr) = scan_fixture(name);
+        assert_eq!(code, 2, "{name}: {stderr}");
+        assert!(stdout.is_empty(), "{name}: nothing is scanned: {stdout}");
+        let prefix = format!("error: fixtures/hostile/{name}{expected}");
+        assert!(
+            stderr.starts_with(&prefix),
+            "{name}:\n{stderr}\nexpected: {prefix}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn misspelt_container_keys_and_empty_inventories_are_reported() {
+    let (code, stdout, stderr) = scan_fixture("misspelt-container-keys.json");
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON report");
+    let warnings = report["warnings"].as_array().expect("warnings");
+    for expected in [
+        r#"fixtures/hostile/misspelt-container-keys.json: top level: unknown key "Domains" ignored (misspelt?)"#,
+        r#"fixtures/hostile/misspelt-container-keys.json: domains[0].repositories[0]: unknown key "external_connections" ignored (misspelt?)"#,
+    ] {
+        assert!(warnings.iter().any(|w| w == expected), "{warnings:?}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+    let (code, stdout, _) = scan_fixture("only-inventory-version.json");
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON report");
+    assert_eq!(
+        report["warnings"],
+        serde_json::json!(["fixtures/hostile/only-inventory-version.json: top level: the inventory holds no domains; nothing is scanned"])
     );
 }
