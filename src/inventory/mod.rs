@@ -54,7 +54,7 @@ pub struct DomainEntry {
 /// A package group with the allowed-repository lists of its ALLOW_SPECIFIC_REPOSITORIES
 /// restrictions (from ListAllowedRepositoriesForGroup), keyed by restriction type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", expecting = "a package group object")]
 pub struct PackageGroupEntry {
     #[serde(flatten)]
     pub group: PackageGroupDescription,
@@ -327,6 +327,13 @@ mod tests {
         ));
         assert!(
             message.contains("expected a package entry object"),
+            "{message}"
+        );
+        let message = error_of(
+            r#"{"inventoryVersion":1,"domains":[{"domain":{"name":"acme","owner":"111122223333"},"packageGroups":[["/*"]]}]}"#,
+        );
+        assert!(
+            message.contains("invalid type: sequence, expected a package group object"),
             "{message}"
         );
         let message =
