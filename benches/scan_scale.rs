@@ -1,6 +1,11 @@
 //! Offline scale benchmark: derive facts and evaluate the built-in rules over a generated
-//! inventory (default 1,000,000 versions). Prints numbers; run with
-//! `cargo bench --bench scan_scale [-- VERSIONS]`.
+//! inventory (default 1,000,000 versions), then time the hostile shapes of
+//! `tests/hostile/shapes.rs` (names that all collide or look alike, identical records). Prints
+//! numbers; run with `cargo bench --bench scan_scale [-- VERSIONS | hostile]` (`hostile`: only
+//! the hostile shapes).
+
+#[path = "../tests/hostile/shapes.rs"]
+mod shapes;
 
 use caguard::config::{Config, Date};
 use caguard::inventory::*;
@@ -107,6 +112,57 @@ fn generate(total_versions: usize) -> Inventory {
 }
 
 fn main() {
+    let hostile_only = std::env::args().any(|a| a == "hostile");
+    if !hostile_only {
+        scale();
+    }
+    hostile();
+}
+
+/// Each shape once cost quadratic time or memory; the times must grow linearly with the size.
+fn hostile() {
+    let config = Config::default();
+    let rules = RuleSet::load(&[]).expect("built-in rules");
+    let scan = |name: &str, text: String| {
+        let started = Instant::now();
+        match Inventory::parse(&text, std::path::Path::new("hostile.json")) {
+            Ok(inventory) => {
+                let result =
+                    caguard::app::scan(&inventory, None, &config, &rules, None, Date::today())
+                        .expect("scan");
+                let report = caguard::report::json::render(&result);
+                println!(
+                    "hostile {name}: parse + scan + JSON report in {:.2?}, {} findings, {} MB report",
+                    started.elapsed(),
+                    result.findings.len(),
+                    report.len() / 1_000_000
+                );
+            }
+            Err(error) => println!(
+                "hostile {name}: refused in {:.2?}: {error}",
+                started.elapsed()
+            ),
+        }
+    };
+    for count in [10_000, 50_000] {
+        scan(
+            &format!("{count} colliding PyPI names"),
+            shapes::colliding_pypi_names(count),
+        );
+    }
+    for pairs in [2_000, 8_000] {
+        scan(
+            &format!("{pairs} lookalike pairs"),
+            shapes::lookalike_pairs(pairs),
+        );
+    }
+    scan(
+        "40000 identical package records",
+        shapes::identical_records(40_000),
+    );
+}
+
+fn scale() {
     let versions: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

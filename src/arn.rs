@@ -14,7 +14,9 @@ pub fn repository(region: &str, account: &str, domain: &str, repository: &str) -
 }
 
 /// `arn:aws:codeartifact:<region>:<account>:package/<domain>/<repository>/<format>/<namespace>/<name>`,
-/// with an empty namespace segment when the package has none.
+/// with an empty namespace segment when the package has none. Segments are joined unencoded:
+/// that is unambiguous only because inventory validation refuses `/` (and `:` in region and
+/// account) as CodeArtifact does; `a/b` + `c` and `a` + `b/c` would otherwise share an ARN.
 pub fn package(
     region: &str,
     account: &str,

@@ -47,7 +47,12 @@ pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
     }
     let inventory = match &args.inventory {
         Some(path) => load_inventory(path)?,
-        None => collect::live(&args.collect, ui)?,
+        None => {
+            let mut inventory = collect::live(&args.collect, ui)?;
+            // What an inventory file must satisfy holds for what the API returned, too.
+            inventory.validate(Path::new("live collection"))?;
+            inventory
+        }
     };
     let shown_path = args.inventory.as_deref().map(|path| {
         if path == Path::new("-") {

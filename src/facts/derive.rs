@@ -46,7 +46,10 @@ pub const UNREADABLE_POLICY_CODE: &str = "UnreadablePolicyDocument";
 
 /// Derives all facts. Never fails: problems in the data become warnings or facts.
 pub fn derive(inventory: &Inventory, config: &FactsConfig) -> Facts {
-    let mut facts = Facts::default();
+    let mut facts = Facts {
+        warnings: inventory.load_warnings.clone(),
+        ..Facts::default()
+    };
     for domain in &inventory.domains {
         let context = DomainContext::new(inventory, domain, config);
         facts.warnings.extend(context.warnings());
@@ -134,9 +137,16 @@ struct DomainContext<'a> {
     /// Per repository: coordinates → package index.
     records: Vec<HashMap<Coordinates, usize>>,
     /// Per repository: (format, namespace, normalized name) → the packages stored under it.
-    normalized: Vec<HashMap<Coordinates, Vec<Coordinates>>>,
-    /// Coordinates of packages with INTERNAL versions anywhere in the domain, by lookalike key.
-    internal_by_fold: HashMap<(String, String), BTreeSet<Coordinates>>,
+    normalized: Vec<HashMap<Coordinates, BTreeSet<Coordinates>>>,
+    /// Coordinates of packages with INTERNAL versions anywhere in the domain, by format and
+    /// lookalike key.
+    internal_by_fold: HashMap<Coordinates, BTreeSet<Coordinates>>,
+    /// Per repository: the formats of which it holds packages with INTERNAL versions.
+    internal_formats: Vec<BTreeSet<String>>,
+    /// Per repository: the formats its search reaches an external connection for.
+    reachable_formats: Vec<BTreeSet<PackageFormat>>,
+    /// Repository name → index (the first, should a name repeat in an unvalidated inventory).
+    repository_index: HashMap<String, usize>,
     extra_warnings: Vec<String>,
 }
 
@@ -177,20 +187,21 @@ impl<'a> DomainContext<'a> {
             .repositories
             .iter()
             .map(|repository| {
-                let mut names: HashMap<Coordinates, Vec<Coordinates>> = HashMap::new();
+                let mut names: HashMap<Coordinates, BTreeSet<Coordinates>> = HashMap::new();
                 for entry in &repository.packages {
                     let key = coordinates(entry);
                     let folded = normalize_name(&PackageFormat::from(key.0.as_str()), &key.2);
                     names
                         .entry((key.0.clone(), key.1.clone(), folded))
                         .or_default()
-                        .push(key);
+                        .insert(key);
                 }
                 names
             })
             .collect();
-        let mut internal_by_fold: HashMap<(String, String), BTreeSet<Coordinates>> = HashMap::new();
-        for repository in &domain.repositories {
+        let mut internal_by_fold: HashMap<Coordinates, BTreeSet<Coordinates>> = HashMap::new();
+        let mut internal_formats = vec![BTreeSet::new(); domain.repositories.len()];
+        for (formats, repository) in internal_formats.iter_mut().zip(&domain.repositories) {
             for entry in &repository.packages {
                 if entry
                     .versions
@@ -198,6 +209,7 @@ impl<'a> DomainContext<'a> {
                     .any(|v| origin_of(v) == OriginType::Internal)
                 {
                     let key = coordinates(entry);
+                    formats.insert(key.0.clone());
                     internal_by_fold
                         .entry(lookalike_key(&key))
                         .or_default()
@@ -206,6 +218,22 @@ impl<'a> DomainContext<'a> {
             }
         }
         let graph = UpstreamGraph::build(domain);
+        let reachable_formats = (0..domain.repositories.len())
+            .map(|start| {
+                graph
+                    .closure(start)
+                    .iter()
+                    .flat_map(|reached| graph.connections(reached.repository))
+                    .map(|(format, _)| format.clone())
+                    .collect()
+            })
+            .collect();
+        let mut repository_index = HashMap::new();
+        for position in 0..domain.repositories.len() {
+            repository_index
+                .entry(graph.name(position).to_string())
+                .or_insert(position);
+        }
         for (repository, upstream) in &graph.dangling {
             extra_warnings.push(format!(
                 "repository `{repository}`: upstream `{upstream}` is not in the inventory; its part of the search is unknown"
@@ -222,6 +250,9 @@ impl<'a> DomainContext<'a> {
             records,
             normalized,
             internal_by_fold,
+            internal_formats,
+            reachable_formats,
+            repository_index,
             extra_warnings,
         }
     }
@@ -257,16 +288,9 @@ impl<'a> DomainContext<'a> {
     }
 
     fn holds_internal(&self, repository: usize, format: &str) -> bool {
-        self.domain.repositories[repository]
-            .packages
-            .iter()
-            .any(|entry| {
-                coordinates(entry).0 == format
-                    && entry
-                        .versions
-                        .iter()
-                        .any(|v| origin_of(v) == OriginType::Internal)
-            })
+        self.internal_formats
+            .get(repository)
+            .is_some_and(|formats| formats.contains(format))
     }
 
     fn repository_facts(&self) -> Vec<RepositoryFacts> {
@@ -286,12 +310,13 @@ impl<'a> DomainContext<'a> {
                     })
                     .collect();
                 let closure = self.graph.closure(index);
-                let mut reachable_formats: BTreeSet<String> = BTreeSet::new();
-                for reached in closure {
-                    for (format, _) in self.graph.connections(reached.repository) {
-                        reachable_formats.insert(format.as_str().to_string());
-                    }
-                }
+                let reachable_formats: BTreeSet<String> = self
+                    .reachable_formats
+                    .get(index)
+                    .into_iter()
+                    .flatten()
+                    .map(|format| format.as_str().to_string())
+                    .collect();
                 let internal_entry_packages = entry
                     .packages
                     .iter()
@@ -459,12 +484,9 @@ impl<'a> DomainContext<'a> {
         };
         let reaching_repositories = (0..self.domain.repositories.len())
             .filter(|&r| {
-                self.graph.closure(r).iter().any(|reached| {
-                    self.graph
-                        .connections(reached.repository)
-                        .iter()
-                        .any(|(f, _)| serves(f))
-                })
+                self.reachable_formats
+                    .get(r)
+                    .is_some_and(|formats| formats.iter().any(serves))
             })
             .map(|r| self.repository_name(r).to_string())
             .collect();
@@ -485,7 +507,7 @@ impl<'a> DomainContext<'a> {
     }
 
     fn graph_index(&self, repository: &str) -> Option<usize> {
-        (0..self.domain.repositories.len()).find(|&r| self.repository_name(r) == repository)
+        self.repository_index.get(repository).copied()
     }
 
     fn record(&self, repository: usize, key: &Coordinates) -> Option<&PackageEntry> {
@@ -681,33 +703,19 @@ impl<'a> DomainContext<'a> {
             })
             .map(|pattern| pattern.as_str().to_string());
 
-        let lookalike_of = if counts.external > 0 {
-            self.internal_by_fold
-                .get(&lookalike_key(&key))
-                .map(|candidates| {
-                    candidates
-                        .iter()
-                        .filter(|candidate| **candidate != key && candidate.0 == key.0)
-                        .map(display)
-                        .collect()
-                })
-                .unwrap_or_default()
+        let (lookalike_of, lookalike_of_count) = if counts.external > 0 {
+            others_than(self.internal_by_fold.get(&lookalike_key(&key)), &key)
         } else {
-            Vec::new()
+            (Vec::new(), 0)
         };
 
         let normalized = normalize_name(&format, &name);
-        let name_collisions = self
-            .normalized
-            .get(repository)
-            .and_then(|names| names.get(&(format_text.clone(), namespace_text.clone(), normalized)))
-            .map(|same| {
-                same.iter()
-                    .filter(|other| **other != key)
-                    .map(display)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let (name_collisions, name_collisions_count) = others_than(
+            self.normalized.get(repository).and_then(|names| {
+                names.get(&(format_text.clone(), namespace_text.clone(), normalized))
+            }),
+            &key,
+        );
 
         let facts = PackageFacts {
             display: display_name(&format, namespace, &name),
@@ -729,7 +737,9 @@ impl<'a> DomainContext<'a> {
             blocked_by,
             internal_pattern,
             lookalike_of,
+            lookalike_of_count,
             name_collisions,
+            name_collisions_count,
             format: format_text,
             name,
         };
@@ -783,9 +793,35 @@ fn entry_repository(version: &crate::inventory::PackageVersionSummary) -> Option
         .as_deref()
 }
 
-/// Lookalike key of the rule `lookalike-of-internal-package`: format-free fold of namespace and name.
-fn lookalike_key(key: &Coordinates) -> (String, String) {
-    (fold_lookalike(&key.1), fold_lookalike(&key.2))
+/// Lookalike key of the rule `lookalike-of-internal-package`: the format, and the folds of
+/// namespace and name.
+fn lookalike_key(key: &Coordinates) -> Coordinates {
+    (
+        key.0.clone(),
+        fold_lookalike(&key.1),
+        fold_lookalike(&key.2),
+    )
+}
+
+/// At most this many names in a list fact such as `lookalike_of`; its `_count` sibling has the
+/// total. Thousands of names folding together would otherwise put every name into every
+/// package's facts, findings and messages: quadratic time, memory and report size.
+pub const LIST_LIMIT: usize = 10;
+
+/// The first [`LIST_LIMIT`] members of `set` other than `key`, for display, and how many there
+/// are in all. Constant work per call: `key` is skipped once, the rest is never walked.
+fn others_than(set: Option<&BTreeSet<Coordinates>>, key: &Coordinates) -> (Vec<String>, i64) {
+    let Some(set) = set else {
+        return (Vec::new(), 0);
+    };
+    let total = set.len() - usize::from(set.contains(key));
+    let shown = set
+        .iter()
+        .filter(|other| *other != key)
+        .take(LIST_LIMIT)
+        .map(display)
+        .collect();
+    (shown, i64::try_from(total).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]
@@ -824,7 +860,7 @@ mod tests {
         let document = json!({
             "inventoryVersion": 1,
             "region": "us-east-1",
-            "domains": [{"domain": {"name": "d", "owner": "111122223333"}, "packageGroups": groups, "repositories": repositories}]
+            "domains": [{"domain": {"name": "acme", "owner": "111122223333"}, "packageGroups": groups, "repositories": repositories}]
         });
         Inventory::parse(&document.to_string(), std::path::Path::new("test"))
             .expect("test inventory")

@@ -209,10 +209,16 @@ pub struct PackageFacts {
     pub blocked_by: Vec<String>,
     /// The first configured internal pattern the package matches, or null.
     pub internal_pattern: Option<String>,
-    /// INTERNAL packages of the domain whose folded name equals this one's while the stored name differs.
+    /// INTERNAL packages of the domain whose folded name equals this one's while the stored name
+    /// differs: the first 10 in sort order (`lookalike_of_count` has the total).
     pub lookalike_of: Vec<String>,
-    /// Other packages of this repository whose normalized name collides with this one's.
+    /// How many packages `lookalike_of` stands for.
+    pub lookalike_of_count: i64,
+    /// Other packages of this repository whose normalized name collides with this one's: the
+    /// first 10 in sort order (`name_collisions_count` has the total).
     pub name_collisions: Vec<String>,
+    /// How many packages `name_collisions` stands for.
+    pub name_collisions_count: i64,
 }
 
 /// Facts of a package group (an existing group, or a configured internal pattern).

@@ -301,7 +301,18 @@ fn interpolate(message: &str, variable: &str, facts: &Value) -> String {
         let after = &rest[start + 1..];
         match after.find('}') {
             Some(end) => {
-                out.push_str(&render(lookup(facts, variable, after[..end].trim())));
+                let path = after[..end].trim();
+                let value = lookup(facts, variable, path);
+                out.push_str(&render(value));
+                // A list fact capped by the facts (e.g. `pkg.lookalike_of`) has its full length
+                // in `<path>_count`.
+                if let Value::Array(items) = value {
+                    let total = lookup(facts, variable, &format!("{path}_count")).as_u64();
+                    let more = total.map_or(0, |total| total.saturating_sub(items.len() as u64));
+                    if more > 0 {
+                        out.push_str(&format!(" and {more} more"));
+                    }
+                }
                 rest = &after[end + 1..];
             }
             None => {
@@ -360,6 +371,11 @@ mod tests {
                 &facts
             ),
             "ui has 2 (a, b, none)"
+        );
+        let capped = json!({"names": ["a", "b"], "names_count": 5, "all": ["a"], "all_count": 1});
+        assert_eq!(
+            interpolate("{package.names}; {package.all}", "package", &capped),
+            "a, b and 3 more; a"
         );
         assert_eq!(
             interpolate("unclosed {brace", "package", &facts),
