@@ -1,7 +1,7 @@
-//! Rule files: any text as a user rule file, loaded with the built-in pack, and — when it
-//! loads — evaluated over the facts of the demo world (`fixtures/demo/acme.json` with its
-//! `caguard.toml`). Evaluation runs under the engine's own budget, as in a real scan, so a
-//! rule that would run for minutes is an error, not a timeout.
+//! Rule files: any text as a user rule file, validated as `RuleSet::load` validates one, and
+//! — when it loads — evaluated over the facts of the demo world (`fixtures/demo/acme.json`
+//! with its `caguard.toml`). Evaluation runs under the engine's own budget, as in a real scan,
+//! so a rule that would run for minutes is an error, not a timeout.
 #![no_main]
 
 use caguard::config::Config;
@@ -9,7 +9,7 @@ use caguard::facts::{self, Facts};
 use caguard::inventory::Inventory;
 use caguard::rules::{self, RuleSet};
 use libfuzzer_sys::fuzz_target;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 const INVENTORY: &str = include_str!("../../fixtures/demo/acme.json");
@@ -18,7 +18,6 @@ const CONFIG: &str = include_str!("../../fixtures/demo/caguard.toml");
 struct World {
     config: Config,
     facts: Facts,
-    directory: PathBuf,
 }
 
 static WORLD: OnceLock<World> = OnceLock::new();
@@ -34,17 +33,7 @@ fn world() -> &'static World {
             Err(error) => panic!("demo config does not load: {error}"),
         };
         let facts = facts::derive(&inventory, &config.facts);
-        // RuleSet::load reads directories, so the input goes through a file, as a user's would.
-        let directory =
-            std::env::temp_dir().join(format!("caguard-fuzz-rules-{}", std::process::id()));
-        if let Err(error) = std::fs::create_dir_all(&directory) {
-            panic!("cannot create {}: {error}", directory.display());
-        }
-        World {
-            config,
-            facts,
-            directory,
-        }
+        World { config, facts }
     })
 }
 
@@ -53,13 +42,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let world = world();
-    let file = world.directory.join("fuzz.toml");
-    if let Err(error) = std::fs::write(&file, text) {
-        panic!("cannot write {}: {error}", file.display());
-    }
-    let loaded = RuleSet::load(std::slice::from_ref(&world.directory));
-    let rules = match loaded {
-        Ok(rules) => rules,
+    // Not `RuleSet::load`: it compiles the built-in pack again for every input.
+    let rule = match RuleSet::parse_user_rule(Path::new("fuzz.toml"), text) {
+        Ok(rule) => rule,
         Err(errors) => {
             for error in &errors.0 {
                 let message = error.to_string();
@@ -68,10 +53,7 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    // Only the fuzzed rule: the built-in pack over the same facts is the same work every time.
-    let user = RuleSet {
-        rules: rules.rules.into_iter().filter(|rule| !rule.builtin).collect(),
-    };
+    let user = RuleSet { rules: vec![rule] };
     match rules::evaluate(&user, &world.facts, &world.config) {
         Ok(findings) => {
             for finding in &findings {
