@@ -128,7 +128,11 @@ pub enum VersionError {
     #[error("an empty string is not a valid {format} version")]
     Empty { format: String },
     // The reason comes from the format's parser and may quote the text, line breaks and all.
-    #[error("`{}` is not a valid {format} version: {}", Shown(text), Escaped(reason))]
+    #[error(
+        "`{}` is not a valid {format} version: {}",
+        Shown(text),
+        Escaped(reason)
+    )]
     Invalid {
         format: String,
         text: String,
