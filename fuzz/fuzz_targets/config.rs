@@ -18,9 +18,17 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(error) => {
             let message = error.to_string();
-            assert!(message.starts_with("caguard.toml"), "error without file: {message}");
+            assert!(
+                message.starts_with("caguard.toml"),
+                "error without file: {message}"
+            );
+            assert!(!message.contains('\n'), "multi-line error: {message}");
             let lines = text.split('\n').count();
-            assert!(error.line <= lines.max(1), "line {} beyond the text: {message}", error.line);
+            assert!(
+                error.line <= lines.max(1),
+                "line {} beyond the text: {message}",
+                error.line
+            );
         }
     }
 });

@@ -26,16 +26,17 @@ fuzz_target!(|data: &[u8]| {
                 patterns.push(p);
             }
             Err(error) => {
-                assert!(!error.to_string().contains('\n'), "multi-line error: {error}");
+                assert!(
+                    !error.to_string().contains('\n'),
+                    "multi-line error: {error}"
+                );
             }
         }
     }
     let mut probes: Vec<(PackageFormat, Option<&str>, &str)> = Vec::new();
     for line in &lines {
         let body = line.strip_prefix('/').unwrap_or(line);
-        let body = body
-            .strip_suffix(['$', '~', '*'])
-            .unwrap_or(body);
+        let body = body.strip_suffix(['$', '~', '*']).unwrap_or(body);
         let mut parts = body.splitn(3, '/');
         let format = PackageFormat::from(parts.next().unwrap_or_default());
         let (namespace, name) = match (parts.next(), parts.next()) {
@@ -73,7 +74,10 @@ fuzz_target!(|data: &[u8]| {
             .map(|(p, s)| (p.as_str().to_string(), s));
         let backward = pattern::associate(reversed.iter(), format, *namespace, name)
             .map(|(p, s)| (p.as_str().to_string(), s));
-        assert_eq!(forward, backward, "association depends on order for {format}/{namespace:?}/{name}");
+        assert_eq!(
+            forward, backward,
+            "association depends on order for {format}/{namespace:?}/{name}"
+        );
         // The root is always there, so something always matches.
         assert!(forward.is_some());
     }

@@ -36,7 +36,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(result) = app::scan(&inventory, Some(path), &config, rules, None, today) else {
         return;
     };
-    let verdict = Verdict::of(&result.findings, FailOn::High, result.collection_errors.len());
+    let verdict = Verdict::of(
+        &result.findings,
+        FailOn::High,
+        result.collection_errors.len(),
+    );
     let layout = Layout {
         color: false,
         width: Some(80),

@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
     }
     for account in &facts.untrusted_accounts {
         assert_ne!(account, OWNER, "the owner is never untrusted");
-        assert!(!trusted.contains(account), "a trusted account is never untrusted");
+        assert!(
+            !trusted.contains(account),
+            "a trusted account is never untrusted"
+        );
     }
     // Trusting nobody can only widen what is reported.
     let untrusting = policy::analyse_document(document, OWNER, &[]);

@@ -62,7 +62,10 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(error) => {
             let message = error.to_string();
-            assert!(!message.contains('\n'), "multi-line evaluation error: {message}");
+            assert!(
+                !message.contains('\n'),
+                "multi-line evaluation error: {message}"
+            );
         }
     }
 });

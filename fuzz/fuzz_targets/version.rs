@@ -11,7 +11,15 @@ use libfuzzer_sys::fuzz_target;
 use std::cmp::Ordering;
 
 const FORMATS: [&str; 9] = [
-    "npm", "pypi", "maven", "nuget", "generic", "ruby", "swift", "cargo", "unknown-format",
+    "npm",
+    "pypi",
+    "maven",
+    "nuget",
+    "generic",
+    "ruby",
+    "swift",
+    "cargo",
+    "unknown-format",
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -33,7 +41,10 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(error) => {
                 // Messages are one line whatever the input.
-                assert!(!error.to_string().contains('\n'), "multi-line error: {error}");
+                assert!(
+                    !error.to_string().contains('\n'),
+                    "multi-line error: {error}"
+                );
             }
         }
     }
@@ -46,10 +57,18 @@ fuzz_target!(|data: &[u8]| {
                 let bc = b.cmp(c);
                 let ac = a.cmp(c);
                 if ab != Ordering::Greater && bc != Ordering::Greater {
-                    assert_ne!(ac, Ordering::Greater, "not transitive: {a} <= {b} <= {c} but {a} > {c}");
+                    assert_ne!(
+                        ac,
+                        Ordering::Greater,
+                        "not transitive: {a} <= {b} <= {c} but {a} > {c}"
+                    );
                 }
                 if ab == Ordering::Equal && bc == Ordering::Equal {
-                    assert_eq!(ac, Ordering::Equal, "equality not transitive: {a} = {b} = {c}");
+                    assert_eq!(
+                        ac,
+                        Ordering::Equal,
+                        "equality not transitive: {a} = {b} = {c}"
+                    );
                 }
             }
         }
