@@ -2,6 +2,7 @@
 //! stages take plain option structs.
 
 use crate::gate::FailOn;
+use crate::inventory::{check_name, NameKind};
 use crate::rules::Scope;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -350,24 +351,9 @@ fn timeout_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
-/// Regions look like `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-northwest-1`; anything
-/// else would end up in ARNs and SARIF categories.
+/// A region ends up in ARNs and SARIF categories: checked as the inventory's region is.
 fn region_name(text: &str) -> Result<String, String> {
-    valid_region(text)
-        .then(|| text.to_string())
-        .ok_or_else(|| format!("`{text}` is not an AWS region name (like us-east-1)"))
-}
-
-/// `^[a-z]{2}(-[a-z]+)+-[0-9]+$`: every partition's region names have this shape.
-fn valid_region(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let lower = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
-    parts.len() >= 3
-        && parts.first().is_some_and(|p| p.len() == 2 && lower(p))
-        && parts[1..parts.len() - 1].iter().all(|p| lower(p))
-        && parts
-            .last()
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    check_name(NameKind::Region, text).map(|()| text.to_string())
 }
 
 fn endpoint_url(text: &str) -> Result<String, String> {
@@ -383,40 +369,16 @@ fn profile_name(text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
-/// `DomainName` in the API model: `[a-z][a-z0-9\-]{0,48}[a-z0-9]`.
 fn domain_name(text: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let ok = (2..=50).contains(&bytes.len())
-        && bytes.first().is_some_and(u8::is_ascii_lowercase)
-        && bytes
-            .last()
-            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
-    ok.then(|| text.to_string()).ok_or_else(|| {
-        format!("`{text}` is not a CodeArtifact domain name (2-50 of a-z, 0-9, `-`; starts with a letter)")
-    })
+    check_name(NameKind::Domain, text).map(|()| text.to_string())
 }
 
-/// `RepositoryName` in the API model: `[A-Za-z0-9][A-Za-z0-9._\-]{1,99}`.
 fn repository_name(text: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let ok = (2..=100).contains(&bytes.len())
-        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(b));
-    ok.then(|| text.to_string()).ok_or_else(|| {
-        format!("`{text}` is not a CodeArtifact repository name (2-100 of A-Z, a-z, 0-9, `.`, `_`, `-`)")
-    })
+    check_name(NameKind::Repository, text).map(|()| text.to_string())
 }
 
-/// `AccountId` in the API model: `[0-9]{12}`.
 fn account_id(text: &str) -> Result<String, String> {
-    (text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.to_string())
-        .ok_or_else(|| format!("`{text}` is not an AWS account id (12 digits)"))
+    check_name(NameKind::Account, text).map(|()| text.to_string())
 }
 
 #[cfg(test)]

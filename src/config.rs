@@ -17,12 +17,21 @@ pub const DEFAULT_CONFIG_FILE: &str = "caguard.toml";
 
 /// A problem in a TOML input (config or rule file), with a 1-based position.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}:{line}:{column}: {message}")]
+#[error("{}: {message}", position(path, *line, *column))]
 pub struct PositionedError {
     pub path: String,
     pub line: usize,
     pub column: usize,
     pub message: String,
+}
+
+/// `file:line:column`, or just `file` for errors about the whole file (line 0).
+fn position(path: &str, line: usize, column: usize) -> String {
+    if line == 0 {
+        path.to_string()
+    } else {
+        format!("{path}:{line}:{column}")
+    }
 }
 
 impl PositionedError {
