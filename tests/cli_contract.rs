@@ -178,15 +178,11 @@ fn bad_flag_values_are_usage_errors_before_any_request() {
             "not an http:// or https:// URL",
         ),
         ("--endpoint-url", "http://host:port", "not a port number"),
-        ("--region", "not a region!", "not an AWS region name"),
-        (
-            "--region",
-            "us-east-1:999999999999",
-            "not an AWS region name",
-        ),
-        ("--domain", "Acme!", "not a CodeArtifact domain name"),
-        ("--repository", "a/b", "not a CodeArtifact repository name"),
-        ("--domain-owner", "12345", "not an AWS account id"),
+        ("--region", "not a region!", "invalid region"),
+        ("--region", "us-east-1:999999999999", "invalid region"),
+        ("--domain", "Acme!", "invalid domain name"),
+        ("--repository", "a/b", "invalid repository name"),
+        ("--domain-owner", "12345", "invalid account id"),
         ("--read-timeout", "0", "above 0"),
     ] {
         let (code, stdout, stderr) = caguard(&["scan", flag, value]);
