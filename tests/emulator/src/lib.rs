@@ -92,6 +92,8 @@ struct Shared {
     /// Sequence number of API requests, the input of the fault decisions.
     sequence: AtomicU64,
     writes: AtomicU64,
+    /// When each write request arrived (faulted ones included), for write-rate checks.
+    write_times: Mutex<Vec<std::time::Instant>>,
 }
 
 /// A poisoned lock only means a handler panicked mid-request; the data is still the best
@@ -125,6 +127,7 @@ impl Emulator {
             options,
             sequence: AtomicU64::new(0),
             writes: AtomicU64::new(0),
+            write_times: Mutex::new(Vec::new()),
         });
         let server = tokio::spawn(accept_loop(listener, shared.clone()));
         Ok(EmulatorHandle {
@@ -163,6 +166,16 @@ impl EmulatorHandle {
             .get(operation)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Write requests received (every write operation, faulted ones included).
+    pub fn writes(&self) -> u64 {
+        lock(&self.shared.write_times).len() as u64
+    }
+
+    /// When each write request arrived, in order.
+    pub fn write_times(&self) -> Vec<std::time::Instant> {
+        lock(&self.shared.write_times).clone()
     }
 
     /// The current state.
@@ -259,6 +272,9 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
                 .to_string(),
         )
         .or_insert(0) += 1;
+    if operation.is_some_and(Operation::is_write) {
+        lock(&shared.write_times).push(std::time::Instant::now());
+    }
     let options = &shared.options;
     if !options.latency.is_zero() {
         tokio::time::sleep(options.latency).await;
