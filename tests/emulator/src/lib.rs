@@ -25,6 +25,9 @@ mod groups;
 mod ops;
 mod request;
 mod routes;
+mod side;
+mod versions;
+mod writes;
 
 pub use error::ApiError;
 pub use faults::glob_match;
@@ -67,6 +70,9 @@ pub struct Options {
     pub default_page_size: usize,
     /// The `Retry-After` seconds sent with an injected ThrottlingException.
     pub retry_after_seconds: u32,
+    /// Keep every successful response body for [`EmulatorHandle::responses`] (tests hand them
+    /// to an output-shape validator). Off by default: a long run would grow without bound.
+    pub record_responses: bool,
 }
 
 impl Default for Options {
@@ -80,6 +86,7 @@ impl Default for Options {
             seed: 0,
             default_page_size: 100,
             retry_after_seconds: 1,
+            record_responses: false,
         }
     }
 }
@@ -87,6 +94,11 @@ impl Default for Options {
 /// State shared by all connections of one emulator.
 struct Shared {
     inventory: Mutex<Inventory>,
+    /// State the inventory format has no place for (tags, assets, tokens); always locked after
+    /// `inventory` when both are held.
+    side: Mutex<side::Side>,
+    /// Successful response bodies, when `options.record_responses` is on.
+    responses: Mutex<Vec<(String, serde_json::Value)>>,
     stats: Mutex<BTreeMap<String, u64>>,
     options: Options,
     /// Sequence number of API requests, the input of the fault decisions.
@@ -123,6 +135,8 @@ impl Emulator {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             inventory: Mutex::new(inventory),
+            side: Mutex::new(side::Side::default()),
+            responses: Mutex::new(Vec::new()),
             stats: Mutex::new(BTreeMap::new()),
             options,
             sequence: AtomicU64::new(0),
@@ -181,6 +195,14 @@ impl EmulatorHandle {
     /// The current state.
     pub fn inventory(&self) -> Inventory {
         lock(&self.shared.inventory).clone()
+    }
+
+    /// (operation name, JSON body) of every successful API response so far, in order; empty
+    /// unless [`Options::record_responses`] is set. GetPackageVersionAsset, whose body is the
+    /// asset's bytes, is recorded as an object of its header members (`assetName`,
+    /// `packageVersion`, `packageVersionRevision`).
+    pub fn responses(&self) -> Vec<(String, serde_json::Value)> {
+        lock(&self.shared.responses).clone()
     }
 }
 
@@ -250,6 +272,33 @@ fn error_response(error: &ApiError, request_id: &str) -> Response<Full<Bytes>> {
         headers.insert("retry-after", HeaderValue::from(seconds));
     }
     response
+}
+
+impl ops::Reply {
+    fn into_response(self, request_id: &str) -> Response<Full<Bytes>> {
+        match self {
+            ops::Reply::Json(body) => json_response(200, &body, request_id),
+            ops::Reply::Blob { bytes, headers, .. } => {
+                let mut response = Response::new(Full::new(Bytes::from(bytes)));
+                let map = response.headers_mut();
+                map.insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/octet-stream"),
+                );
+                if let Ok(value) = HeaderValue::from_str(request_id) {
+                    map.insert("x-amzn-requestid", value);
+                }
+                for (name, value) in headers {
+                    // Asset names may hold characters a header cannot carry; those are left
+                    // out rather than sent mangled.
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        map.insert(name, value);
+                    }
+                }
+                response
+            }
+        }
+    }
 }
 
 fn request_id(sequence: u64) -> String {
@@ -323,7 +372,13 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
         }
     }
     let query = request::Query::parse(request.uri().query());
-    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+    // PublishPackageVersion's only header member, `assetSHA256` (shape SHA256).
+    let sha256 = request
+        .headers()
+        .get("x-amz-content-sha256")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string);
+    let raw = match Limited::new(request.into_body(), MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
             return error_response(
@@ -332,9 +387,14 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
             )
         }
     };
-    let body = match request::parse_body(&body) {
-        Ok(body) => body,
-        Err(error) => return error_response(&error, &id),
+    // PublishPackageVersion's body is the asset itself (the model's `payload`), not JSON.
+    let (body, payload) = if operation == Operation::PublishPackageVersion {
+        (serde_json::Map::new(), raw)
+    } else {
+        match request::parse_body(&raw) {
+            Ok(body) => (body, Bytes::new()),
+            Err(error) => return error_response(&error, &id),
+        }
     };
     let call = ops::Request {
         operation,
@@ -343,10 +403,21 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
         deny: &options.deny,
         default_page_size: options.default_page_size,
         now: now(),
+        payload,
+        sha256,
     };
-    let result = ops::execute(&mut lock(&shared.inventory), &call);
+    let result = {
+        let mut inventory = lock(&shared.inventory);
+        let mut side = lock(&shared.side);
+        ops::execute(&mut inventory, &mut side, &call)
+    };
     match result {
-        Ok(body) => json_response(200, &body, &id),
+        Ok(reply) => {
+            if options.record_responses {
+                lock(&shared.responses).push((operation.name().to_string(), reply.record()));
+            }
+            reply.into_response(&id)
+        }
         Err(error) => error_response(&error, &id),
     }
 }

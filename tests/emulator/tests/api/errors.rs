@@ -388,14 +388,8 @@ async fn protocol_details() {
     .await;
     assert_eq!(status, 403);
     // Unknown routes, including a known path with the wrong method.
-    let (status, headers, _) = raw(
-        &emulator,
-        "DELETE",
-        "/v1/package?domain=acme",
-        &[SIGNED],
-        "",
-    )
-    .await;
+    let (status, headers, _) =
+        raw(&emulator, "PATCH", "/v1/package?domain=acme", &[SIGNED], "").await;
     assert_eq!(status, 404);
     assert_eq!(
         header(&headers, "x-amzn-errortype"),
