@@ -134,14 +134,6 @@ fn plan_json(plan: &Plan) -> String {
     text
 }
 
-/// The plan's JSON Schema (schemas/plan-v1.schema.json).
-pub fn schema() -> String {
-    let schema = schemars::schema_for!(model::Plan);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
 /// After the scan's report: plan, show, write, and apply when asked.
 #[allow(clippy::too_many_arguments)]
 pub fn after_scan(

@@ -879,9 +879,24 @@ pub async fn undo(
         (journal.records.clone(), Some(journal))
     };
     let ctx = context(options, journal).await?;
+    // Per action, the states before each of its fix writes, oldest first: a resource back at
+    // any of them (up to the write being undone) is restored already, e.g. a group whose
+    // creation was undone after its update.
+    let mut earlier: BTreeMap<&str, Vec<(usize, &State)>> = BTreeMap::new();
+    for (position, record) in records.iter().enumerate() {
+        if let Record::Intent {
+            run: Run::Fix,
+            action,
+            before,
+            ..
+        } = record
+        {
+            earlier.entry(action).or_default().push((position, before));
+        }
+    }
     let mut seen = HashSet::new();
     let mut items = Vec::new();
-    for record in records.iter().rev() {
+    for (position, record) in records.iter().enumerate().rev() {
         let Record::Intent {
             run: Run::Fix,
             action,
@@ -898,7 +913,14 @@ pub async fn undo(
             continue;
         }
         let describe = format!("{} ({operation})", target.describe());
-        let outcome = undo_one(&ctx, action, target, before, after, dry_run).await;
+        let restored: Vec<&State> = earlier
+            .get(action.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|(at, _)| *at <= position)
+            .map(|(_, state)| *state)
+            .collect();
+        let outcome = undo_one(&ctx, action, target, before, &restored, after, dry_run).await;
         items.push(ItemResult {
             arn: action.clone(),
             describe,
@@ -913,11 +935,15 @@ pub async fn undo(
     })
 }
 
+/// Undoes one journaled write back to `before`. `restored` holds the states before this
+/// action's fix writes up to this one: a resource at any of them needs nothing.
+#[allow(clippy::too_many_arguments)]
 async fn undo_one(
     ctx: &Ctx,
     arn: &str,
     target: &Target,
     before: &State,
+    restored: &[&State],
     after: &State,
     dry_run: bool,
 ) -> Outcome {
@@ -927,7 +953,7 @@ async fn undo_one(
             return Outcome::Failed(format!("cannot read it: {}", failure_text(&failure)))
         }
     };
-    if live == *before {
+    if live == *before || restored.contains(&&live) {
         return Outcome::Unchanged;
     }
     if live != *after {

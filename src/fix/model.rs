@@ -260,3 +260,11 @@ pub fn tighter<'a>(a: &'a str, b: &'a str) -> &'a str {
         _ => a,
     }
 }
+
+/// The plan's JSON Schema (`schemas/plan-v1.schema.json`), generated from these types.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(Plan);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
