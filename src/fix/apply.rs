@@ -878,7 +878,7 @@ pub async fn undo(
         })?;
         (journal.records.clone(), Some(journal))
     };
-    let ctx = context(options, journal).await?;
+    let ctx = Arc::new(context(options, journal).await?);
     // Per action, the states before each of its fix writes, oldest first: a resource back at
     // any of them (up to the write being undone) is restored already, e.g. a group whose
     // creation was undone after its update.
@@ -894,8 +894,11 @@ pub async fn undo(
             earlier.entry(action).or_default().push((position, before));
         }
     }
+    // Newest first within each resource; resources are independent, so they are undone
+    // concurrently, in the order their newest write was made.
     let mut seen = HashSet::new();
-    let mut items = Vec::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut work: BTreeMap<String, Vec<UndoItem>> = BTreeMap::new();
     for (position, record) in records.iter().enumerate().rev() {
         let Record::Intent {
             run: Run::Fix,
@@ -912,27 +915,86 @@ pub async fn undo(
         if !seen.insert((action, operation, before, after)) {
             continue;
         }
-        let describe = format!("{} ({operation})", target.describe());
-        let restored: Vec<&State> = earlier
+        let restored: Vec<State> = earlier
             .get(action.as_str())
             .into_iter()
             .flatten()
             .filter(|(at, _)| *at <= position)
-            .map(|(_, state)| *state)
+            .map(|(_, state)| (*state).clone())
             .collect();
-        let outcome = undo_one(&ctx, action, target, before, &restored, after, dry_run).await;
-        items.push(ItemResult {
-            arn: action.clone(),
-            describe,
-            outcome,
-            fingerprints: Vec::new(),
+        if !work.contains_key(action) {
+            order.push(action.clone());
+        }
+        work.entry(action.clone()).or_default().push(UndoItem {
+            describe: format!("{} ({operation})", target.describe()),
+            target: target.clone(),
+            before: before.clone(),
+            after: after.clone(),
+            restored,
         });
     }
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        options.connection.concurrency.clamp(1, 16),
+    ));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, action) in order.into_iter().enumerate() {
+        let list = work.remove(&action).unwrap_or_default();
+        let (ctx, slots) = (ctx.clone(), slots.clone());
+        tasks.spawn(async move {
+            let _slot = slots.acquire().await.ok();
+            let mut results = Vec::new();
+            for item in list {
+                let restored: Vec<&State> = item.restored.iter().collect();
+                let outcome = undo_one(
+                    &ctx,
+                    &action,
+                    &item.target,
+                    &item.before,
+                    &restored,
+                    &item.after,
+                    dry_run,
+                )
+                .await;
+                results.push(ItemResult {
+                    arn: action.clone(),
+                    describe: item.describe,
+                    outcome,
+                    fingerprints: Vec::new(),
+                });
+            }
+            (index, results)
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(result) => done.push(result),
+            Err(error) => done.push((
+                usize::MAX,
+                vec![ItemResult {
+                    arn: String::new(),
+                    describe: "an undo item".to_string(),
+                    outcome: Outcome::Failed(format!("internal error: {error}")),
+                    fingerprints: Vec::new(),
+                }],
+            )),
+        }
+    }
+    done.sort_by_key(|(index, _)| *index);
     Ok(Report {
         run: Run::Undo,
-        items,
+        items: done.into_iter().flat_map(|(_, items)| items).collect(),
         journal: Some(journal_path.to_path_buf()),
     })
+}
+
+/// One journaled fix write to undo.
+struct UndoItem {
+    describe: String,
+    target: Target,
+    before: State,
+    after: State,
+    restored: Vec<State>,
 }
 
 /// Undoes one journaled write back to `before`. `restored` holds the states before this
