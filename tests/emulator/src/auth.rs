@@ -255,7 +255,11 @@ mod tests {
         let none = authenticate(&HeaderMap::new(), &Query::parse(None), "codeartifact");
         assert_eq!(none.unwrap_err().status, 403);
         let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDTEST%2F20250101%2Fus-east-1%2Fcodeartifact%2Faws4_request&X-Amz-Date=20250101T000000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=abcdef";
-        let signer = authenticate(&HeaderMap::new(), &Query::parse(Some(query)), "codeartifact");
+        let signer = authenticate(
+            &HeaderMap::new(),
+            &Query::parse(Some(query)),
+            "codeartifact",
+        );
         assert_eq!(signer.unwrap().access_key_id, "AKIDTEST");
         let partial = authenticate(
             &HeaderMap::new(),
@@ -264,7 +268,11 @@ mod tests {
         );
         assert_eq!(partial.unwrap_err().code, "IncompleteSignatureException");
         let bad_date = query.replace("20250101T000000Z", "yesterday");
-        let error = authenticate(&HeaderMap::new(), &Query::parse(Some(&bad_date)), "codeartifact");
+        let error = authenticate(
+            &HeaderMap::new(),
+            &Query::parse(Some(&bad_date)),
+            "codeartifact",
+        );
         assert_eq!(error.unwrap_err().code, "IncompleteSignatureException");
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, HeaderValue::from_static(GOOD));

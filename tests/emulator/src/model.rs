@@ -99,7 +99,9 @@ impl Member {
 impl Shape {
     /// Whether the whole of `value` matches the shape's pattern (true when it has none).
     pub fn pattern_matches(&self, value: &str) -> bool {
-        self.regex.as_ref().is_none_or(|regex| regex.is_match(value))
+        self.regex
+            .as_ref()
+            .is_none_or(|regex| regex.is_match(value))
     }
 }
 
@@ -108,10 +110,7 @@ static SERVICE: OnceLock<Result<Service, String>> = OnceLock::new();
 /// The embedded model, parsed once. An error means the embedded file is broken, which the
 /// crate's unit tests rule out; callers answer 500 rather than panic.
 pub fn service() -> Result<&'static Service, &'static str> {
-    SERVICE
-        .get_or_init(load)
-        .as_ref()
-        .map_err(String::as_str)
+    SERVICE.get_or_init(load).as_ref().map_err(String::as_str)
 }
 
 fn load() -> Result<Service, String> {
@@ -376,19 +375,9 @@ impl Checker<'_> {
                 }
                 _ => self.unparseable(value, path, "an integer"),
             },
-            "boolean" => {
-                if !value.is_boolean() {
-                    self.unparseable(value, path, "a boolean");
-                }
-            }
-            "timestamp" => {
-                if !value.is_number() {
-                    self.unparseable(value, path, "a timestamp (epoch seconds)");
-                }
-            }
-            "blob" => {
-                if !value.is_string() {
-                    self.unparseable(value, path, "a base64 string");
+            "boolean" | "timestamp" | "blob" => {
+                if let Some(expected) = scalar_mismatch(&shape.kind, value) {
+                    self.unparseable(value, path, expected);
                 }
             }
             "list" => match value {
@@ -694,7 +683,9 @@ pub fn validate_output(operation: &str, body: &Value) -> Vec<String> {
     else {
         return match body {
             Value::Object(object) if object.is_empty() => Vec::new(),
-            _ => vec![format!("{operation} has no output shape, but the body is {body}")],
+            _ => vec![format!(
+                "{operation} has no output shape, but the body is {body}"
+            )],
         };
     };
     if shape.payload.is_some() {
@@ -703,6 +694,20 @@ pub fn validate_output(operation: &str, body: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     output_structure(service, shape, body, "", &mut problems);
     problems
+}
+
+/// What a JSON value of a scalar shape `kind` should have been, when it is not that.
+fn scalar_mismatch(kind: &str, value: &Value) -> Option<&'static str> {
+    let (fits, expected) = match kind {
+        "integer" | "long" => (value.is_i64() || value.is_u64(), "an integer"),
+        "float" | "double" => (value.is_number(), "a number"),
+        "boolean" => (value.is_boolean(), "a boolean"),
+        // restJson1 without `timestampFormat`: epoch seconds, fractions allowed.
+        "timestamp" => (value.is_number(), "a timestamp in epoch seconds (a number)"),
+        "blob" => (value.is_string(), "a base64 string"),
+        _ => (true, ""),
+    };
+    (!fits).then_some(expected)
 }
 
 fn at(path: &str) -> &str {
@@ -769,7 +774,8 @@ fn output_value(
         problems.push(format!("{path}: null (the service omits absent members)"));
         return;
     }
-    let mut wrong = |expected: &str| problems.push(format!("{path}: expected {expected}, got {value}"));
+    let mut wrong =
+        |expected: &str| problems.push(format!("{path}: expected {expected}, got {value}"));
     match shape.kind.as_str() {
         "string" => match value.as_str() {
             Some(text) if !shape.values.is_empty() && !shape.values.iter().any(|v| v == text) => {
@@ -781,29 +787,9 @@ fn output_value(
             Some(_) => {}
             None => wrong("a string"),
         },
-        "integer" | "long" => {
-            if !(value.is_i64() || value.is_u64()) {
-                wrong("an integer");
-            }
-        }
-        "float" | "double" => {
-            if !value.is_number() {
-                wrong("a number");
-            }
-        }
-        "boolean" => {
-            if !value.is_boolean() {
-                wrong("a boolean");
-            }
-        }
-        "timestamp" => {
-            if !value.is_number() {
-                wrong("a timestamp in epoch seconds (a number)");
-            }
-        }
-        "blob" => {
-            if !value.is_string() {
-                wrong("a base64 string");
+        "integer" | "long" | "float" | "double" | "boolean" | "timestamp" | "blob" => {
+            if let Some(expected) = scalar_mismatch(&shape.kind, value) {
+                wrong(expected);
             }
         }
         "list" => match value.as_array() {
@@ -939,8 +925,11 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected} in {text}");
         }
-        assert!(!validate_output("DescribeDomain", &serde_json::json!({"domain":
-            {"createdTime": "2024-01-01T00:00:00Z"}}))
+        assert!(!validate_output(
+            "DescribeDomain",
+            &serde_json::json!({"domain":
+            {"createdTime": "2024-01-01T00:00:00Z"}})
+        )
         .is_empty());
         assert!(!validate_output("NoSuchOperation", &serde_json::json!({})).is_empty());
     }

@@ -2,11 +2,13 @@
 //!
 //! One test binary (modules below) so the SDK is linked once.
 
+mod auth;
 mod binary;
 mod control;
 mod errors;
 mod groups;
 mod paging;
 mod reads;
+mod validation;
 mod world;
 mod writes;
