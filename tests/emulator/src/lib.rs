@@ -1,10 +1,11 @@
 //! A CodeArtifact emulator speaking the real REST-JSON protocol, for caguard's tests and demos.
 //!
 //! It serves one [`Inventory`] on 127.0.0.1, routes on method + path exactly as
-//! botocore's `service-2.json` does, answers with the model's response shapes and errors,
-//! changes its state on writes, and injects faults (latency, throttling, 5xx, AccessDenied,
-//! failing writes) deterministically under a seed. Point the real SDK at it with an endpoint
-//! override and static credentials:
+//! botocore's `service-2.json` does, checks SigV4's shape ([`auth`]) and every request against
+//! the embedded model's input shapes ([`model`]), answers with the model's response shapes
+//! and errors, changes its state on writes, and injects faults (latency, throttling, 5xx,
+//! AccessDenied, failing writes) deterministically under a seed. Point the real SDK at it with
+//! an endpoint override and static credentials:
 //!
 //! ```no_run
 //! # async fn demo(inventory: caguard::inventory::Inventory) -> std::io::Result<()> {
