@@ -1,10 +1,11 @@
 //! A CodeArtifact emulator speaking the real REST-JSON protocol, for caguard's tests and demos.
 //!
 //! It serves one [`Inventory`] on 127.0.0.1, routes on method + path exactly as
-//! botocore's `service-2.json` does, answers with the model's response shapes and errors,
-//! changes its state on writes, and injects faults (latency, throttling, 5xx, AccessDenied,
-//! failing writes) deterministically under a seed. Point the real SDK at it with an endpoint
-//! override and static credentials:
+//! botocore's `service-2.json` does, checks SigV4's shape ([`auth`]) and every request against
+//! the embedded model's input shapes ([`model`]), answers with the model's response shapes
+//! and errors, changes its state on writes, and injects faults (latency, throttling, 5xx,
+//! AccessDenied, failing writes) deterministically under a seed. Point the real SDK at it with
+//! an endpoint override and static credentials:
 //!
 //! ```no_run
 //! # async fn demo(inventory: caguard::inventory::Inventory) -> std::io::Result<()> {
@@ -18,10 +19,12 @@
 //! Besides the API it answers `GET /__emulator/stats` (requests per operation) and
 //! `GET /__emulator/inventory` (the current state).
 
+pub mod auth;
 mod error;
 mod faults;
 pub mod generate;
 mod groups;
+pub mod model;
 mod ops;
 mod request;
 mod routes;
@@ -37,7 +40,7 @@ use bytes::Bytes;
 use caguard::inventory::Inventory;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Request as HttpRequest, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::collections::BTreeMap;
@@ -328,18 +331,15 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
     if !options.latency.is_zero() {
         tokio::time::sleep(options.latency).await;
     }
-    let Some(operation) = operation else {
+    // The model knows all 48 operations; the router only those this emulator serves.
+    // Authentication and validation follow the model, so an operation that is not served
+    // still refuses what AWS would refuse before answering UnknownOperation.
+    let modelled = model::operation_at(&method, &path);
+    if operation.is_none() && modelled.is_none() {
         return error_response(&ApiError::unknown_operation(&method, &path), &id);
-    };
-    let signed = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("AWS4-HMAC-SHA256 "));
-    if !signed {
-        let error = ApiError::access_denied(
-            "Missing Authentication Token: requests must be signed with SigV4",
-        );
+    }
+    let query = request::Query::parse(request.uri().query());
+    if let Err(error) = auth::authenticate(request.headers(), &query, "codeartifact") {
         return error_response(&error, &id);
     }
     match faults::decide(
@@ -359,6 +359,30 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
         }
         faults::Fault::None => {}
     }
+    let headers = request.headers().clone();
+    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return error_response(
+                &ApiError::cannot_parse("request body unreadable or over 1 MiB"),
+                &id,
+            )
+        }
+    };
+    if let Some(modelled) = modelled {
+        let parts = model::RequestParts {
+            path: &path,
+            query: &query,
+            headers: &headers,
+            body: &body,
+        };
+        if let Err(error) = model::validate_request(modelled, &parts) {
+            return error_response(&error, &id);
+        }
+    }
+    let Some(operation) = operation else {
+        return error_response(&ApiError::unknown_operation(&method, &path), &id);
+    };
     if operation.is_write() {
         let written = shared.writes.fetch_add(1, Ordering::SeqCst);
         if options
@@ -371,28 +395,17 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
             return error_response(&error, &id);
         }
     }
-    let query = request::Query::parse(request.uri().query());
     // PublishPackageVersion's only header member, `assetSHA256` (shape SHA256).
-    let sha256 = request
-        .headers()
+    let sha256 = headers
         .get("x-amz-content-sha256")
         .and_then(|value| value.to_str().ok())
         .map(str::to_string);
-    let raw = match Limited::new(request.into_body(), MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => {
-            return error_response(
-                &ApiError::cannot_parse("request body unreadable or over 1 MiB"),
-                &id,
-            )
-        }
-    };
-    // PublishPackageVersion's body is the asset itself (the model's `payload`), not JSON.
-    let (body, payload) = if operation == Operation::PublishPackageVersion {
-        (serde_json::Map::new(), raw)
+    // A blob payload (PublishPackageVersion's asset) is not JSON.
+    let (body, payload) = if modelled.is_some_and(model::OperationModel::has_blob_payload) {
+        (serde_json::Map::new(), body)
     } else {
-        match request::parse_body(&raw) {
-            Ok(body) => (body, Bytes::new()),
+        match request::parse_body(&body) {
+            Ok(parsed) => (parsed, Bytes::new()),
             Err(error) => return error_response(&error, &id),
         }
     };

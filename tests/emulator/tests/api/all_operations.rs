@@ -55,9 +55,20 @@ fn check_outputs(handle: &EmulatorHandle) {
         "no successful response recorded for {missing:?}"
     );
     assert_eq!(Operation::all().count(), 48);
+    // Every body against the model's output shape, over the raw JSON (the SDK's parser is
+    // lenient: it would accept unknown members or wrong types silently).
+    let mut problems = Vec::new();
     for (operation, body) in &responses {
         assert!(body.is_object(), "{operation} answered {body}");
+        if operation == "GetPackageVersionAsset" {
+            // A blob body; its members are headers, recorded for this check only.
+            continue;
+        }
+        for problem in codeartifact_emulator::model::validate_output(operation, body) {
+            problems.push(format!("{operation}: {problem}"));
+        }
     }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[tokio::test]
