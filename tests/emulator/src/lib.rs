@@ -17,7 +17,12 @@
 //!
 //! Besides the API it answers `GET /__emulator/stats` (requests per operation) and
 //! `GET /__emulator/inventory` (the current state).
+//!
+//! On the same port it serves STS (`GetCallerIdentity`, `AssumeRole`), and with
+//! [`Emulator::start_accounts`] several accounts, each seeing its own domains and what other
+//! accounts' domain policies grant it (see the `accounts` and `sts` modules).
 
+mod accounts;
 mod error;
 mod faults;
 pub mod generate;
@@ -25,7 +30,9 @@ mod groups;
 mod ops;
 mod request;
 mod routes;
+mod sts;
 
+pub use accounts::{AccountsError, Caller};
 pub use error::ApiError;
 pub use faults::glob_match;
 pub use routes::Operation;
@@ -67,6 +74,11 @@ pub struct Options {
     pub default_page_size: usize,
     /// The `Retry-After` seconds sent with an injected ThrottlingException.
     pub retry_after_seconds: u32,
+    /// Accounts STS AssumeRole refuses with AccessDenied (12-digit ids).
+    pub deny_assume: Vec<String>,
+    /// Long-term access key ids and the account each belongs to; an unlisted key belongs to
+    /// the default account (the first inventory's).
+    pub access_keys: BTreeMap<String, String>,
 }
 
 impl Default for Options {
@@ -80,13 +92,16 @@ impl Default for Options {
             seed: 0,
             default_page_size: 100,
             retry_after_seconds: 1,
+            deny_assume: Vec::new(),
+            access_keys: BTreeMap::new(),
         }
     }
 }
 
 /// State shared by all connections of one emulator.
 struct Shared {
-    inventory: Mutex<Inventory>,
+    accounts: Mutex<accounts::Accounts>,
+    identities: sts::Identities,
     stats: Mutex<BTreeMap<String, u64>>,
     options: Options,
     /// Sequence number of API requests, the input of the fault decisions.
@@ -117,10 +132,47 @@ impl Emulator {
         options: Options,
         port: u16,
     ) -> std::io::Result<EmulatorHandle> {
+        Self::serve(accounts::Accounts::single(inventory), options, port).await
+    }
+
+    /// Starts serving several accounts on 127.0.0.1 with an OS-chosen port. Each domain belongs
+    /// to its `owner` or its ARN's account (one naming neither to the first owner its
+    /// inventory names, else 111122223333); the first inventory's account is the default
+    /// account of long-term keys.
+    /// A caller sees its own account's domains, and another account's domain only when that
+    /// domain's policy allows it the action. Fails with `InvalidInput` when two inventories put
+    /// the same domain name, or two regions, into one account; its inner error is an
+    /// [`AccountsError`] naming the inventory.
+    pub async fn start_accounts(
+        inventories: Vec<Inventory>,
+        options: Options,
+    ) -> std::io::Result<EmulatorHandle> {
+        Self::start_accounts_on_port(inventories, options, 0).await
+    }
+
+    /// [`Emulator::start_accounts`] on 127.0.0.1:`port` (0 lets the OS choose).
+    pub async fn start_accounts_on_port(
+        inventories: Vec<Inventory>,
+        options: Options,
+        port: u16,
+    ) -> std::io::Result<EmulatorHandle> {
+        let accounts = accounts::Accounts::partitioned(inventories)
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
+        Self::serve(accounts, options, port).await
+    }
+
+    async fn serve(
+        accounts: accounts::Accounts,
+        options: Options,
+        port: u16,
+    ) -> std::io::Result<EmulatorHandle> {
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
         let addr = listener.local_addr()?;
+        let identities =
+            sts::Identities::new(accounts.default_account(), options.access_keys.clone());
         let shared = Arc::new(Shared {
-            inventory: Mutex::new(inventory),
+            accounts: Mutex::new(accounts),
+            identities,
             stats: Mutex::new(BTreeMap::new()),
             options,
             sequence: AtomicU64::new(0),
@@ -165,9 +217,28 @@ impl EmulatorHandle {
             .unwrap_or(0)
     }
 
-    /// The current state.
+    /// The current state; with several accounts, every account's domains in one inventory.
     pub fn inventory(&self) -> Inventory {
-        lock(&self.shared.inventory).clone()
+        lock(&self.shared.accounts).merged()
+    }
+
+    /// The current state of one account (`None`: the emulator holds nothing for it). With one
+    /// inventory (`Emulator::start`) its account is the first owner it names.
+    pub fn account_inventory(&self, account: &str) -> Option<Inventory> {
+        lock(&self.shared.accounts)
+            .worlds()
+            .iter()
+            .find(|world| world.account == account)
+            .map(|world| world.inventory.clone())
+    }
+
+    /// The accounts holding state, the default account (of long-term keys) first.
+    pub fn accounts(&self) -> Vec<String> {
+        lock(&self.shared.accounts)
+            .worlds()
+            .iter()
+            .map(|world| world.account.clone())
+            .collect()
     }
 }
 
@@ -246,9 +317,16 @@ fn request_id(sequence: u64) -> String {
 async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Full<Bytes>> {
     let method = request.method().as_str().to_string();
     let path = request.uri().path().to_string();
-    if let Some(response) = control(shared, &method, &path) {
+    if let Some(response) = control(shared, &method, &path, request.uri().query()) {
         return response;
     }
+    // CodeArtifact has nothing at `/`; STS has nothing elsewhere.
+    if path == "/" {
+        return handle_root(shared, request).await;
+    }
+    // Only the key id matters here: a missing or malformed header is refused below.
+    let credential = sts::Credential::read(request.headers(), request.uri().query()).ok();
+    let raw_query = request.uri().query().map(str::to_string);
     let sequence = shared.sequence.fetch_add(1, Ordering::SeqCst);
     let id = request_id(sequence);
     let operation = Operation::route(&method, &path);
@@ -328,15 +406,86 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
         default_page_size: options.default_page_size,
         now: now(),
     };
-    let result = ops::execute(&mut lock(&shared.inventory), &call);
+    let caller = shared
+        .identities
+        .caller(credential.as_ref().map(|c| c.access_key_id.as_str()));
+    let result = {
+        let mut accounts = lock(&shared.accounts);
+        accounts
+            .target(&caller, operation, raw_query.as_deref(), &call.body)
+            .and_then(|account| execute_in(&mut accounts, &account, &call))
+    };
     match result {
         Ok(body) => json_response(200, &body, &id),
         Err(error) => error_response(&error, &id),
     }
 }
 
+/// Runs the operation against `account`'s state. An account the emulator holds nothing for
+/// gets an empty state, kept only if the operation put a domain into it.
+fn execute_in(
+    accounts: &mut accounts::Accounts,
+    account: &str,
+    call: &ops::Request,
+) -> Result<serde_json::Value, ApiError> {
+    if let Some(inventory) = accounts.world_mut(account) {
+        return ops::execute(inventory, call);
+    }
+    let mut scratch = accounts.empty();
+    let result = ops::execute(&mut scratch, call);
+    if !scratch.domains.is_empty() {
+        accounts.adopt(account, scratch);
+    }
+    result
+}
+
+/// A request at `/`: STS when it names an `Action` or is signed for `sts`, else the
+/// CodeArtifact answer for an unrouted request. STS requests get `--latency-ms` but no other
+/// fault, and count as `sts:ACTION`.
+async fn handle_root(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Full<Bytes>> {
+    let method = request.method().as_str().to_string();
+    let sequence = shared.sequence.fetch_add(1, Ordering::SeqCst);
+    let id = request_id(sequence);
+    let credential = sts::Credential::read(request.headers(), request.uri().query());
+    let query = request.uri().query().map(str::to_string);
+    let form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let params = sts::Params::parse(query.as_deref(), form.then_some(&body[..]));
+    let count = |name: &str| *lock(&shared.stats).entry(name.to_string()).or_insert(0) += 1;
+    if !shared.options.latency.is_zero() {
+        tokio::time::sleep(shared.options.latency).await;
+    }
+    if !sts::is_sts(&params, credential.as_ref().ok()) {
+        count("UnknownOperation");
+        return error_response(&ApiError::unknown_operation(&method, "/"), &id);
+    }
+    let answer = sts::execute(
+        &shared.identities,
+        &shared.options.deny_assume,
+        &params,
+        credential,
+        now() as u64,
+        &id,
+    );
+    count(answer.action);
+    sts::http_response(&answer.result, &id)
+}
+
 /// The emulator's own routes, outside the API: no signature, no faults, not counted.
-fn control(shared: &Shared, method: &str, path: &str) -> Option<Response<Full<Bytes>>> {
+/// `/__emulator/inventory?account=ID` is one account's state (404 when it holds nothing).
+fn control(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+) -> Option<Response<Full<Bytes>>> {
     if method != "GET" {
         return None;
     }
@@ -347,7 +496,24 @@ fn control(shared: &Shared, method: &str, path: &str) -> Option<Response<Full<By
             Some(json_response(200, &serde_json::json!(stats), id))
         }
         "/__emulator/inventory" => {
-            let inventory = lock(&shared.inventory).clone();
+            let account = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .find(|(key, _)| key == "account")
+                .map(|(_, value)| value.into_owned());
+            let accounts = lock(&shared.accounts);
+            let inventory = match account {
+                None => accounts.merged(),
+                Some(account) => match accounts
+                    .worlds()
+                    .iter()
+                    .find(|world| world.account == account)
+                {
+                    Some(world) => world.inventory.clone(),
+                    None => {
+                        let body = serde_json::json!({ "message": format!("no state for account {account}") });
+                        return Some(json_response(404, &body, id));
+                    }
+                },
+            };
             let value = serde_json::to_value(&inventory).unwrap_or_default();
             Some(json_response(200, &value, id))
         }
