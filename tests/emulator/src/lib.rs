@@ -439,7 +439,7 @@ fn execute_in(
     result
 }
 
-/// A request at `/`: STS when it names an `Action` or is signed for `sts`, else the
+/// A request at `/`: STS when signed for `sts` (or unsigned with an `Action`), else the
 /// CodeArtifact answer for an unrouted request. STS requests get `--latency-ms` but no other
 /// fault, and count as `sts:ACTION`.
 async fn handle_root(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Full<Bytes>> {
@@ -464,7 +464,17 @@ async fn handle_root(shared: &Shared, request: HttpRequest<Incoming>) -> Respons
     }
     if !sts::is_sts(&params, credential.as_ref().ok()) {
         count("UnknownOperation");
-        return error_response(&ApiError::unknown_operation(&method, "/"), &id);
+        let error = match &credential {
+            Ok(credential) => ApiError::unknown_operation(
+                &method,
+                &format!(
+                    "/ (signed for `{}`: this emulator serves codeartifact and sts only)",
+                    credential.service
+                ),
+            ),
+            Err(_) => ApiError::unknown_operation(&method, "/"),
+        };
+        return error_response(&error, &id);
     }
     let answer = sts::execute(
         &shared.identities,

@@ -164,10 +164,15 @@ impl Params {
     }
 }
 
-/// True when a request at `/` is meant for STS: it names an `Action` or is signed for `sts`.
+/// True when a request at `/` is meant for STS: signed for `sts`, or unsigned and naming an
+/// `Action`. Other query-protocol services (EC2, IAM) also post `Action=…` to `/`, but sign
+/// for themselves: they are not served, and must not get answers that look like STS's.
 /// CodeArtifact has no operation at `/`, so nothing else is lost.
 pub fn is_sts(params: &Params, credential: Option<&Credential>) -> bool {
-    params.get("Action").is_some() || credential.is_some_and(|c| c.service == "sts")
+    match credential {
+        Some(credential) => credential.service == "sts",
+        None => params.get("Action").is_some(),
+    }
 }
 
 /// An STS error: HTTP status, code and message.
@@ -477,6 +482,19 @@ fn rfc3339(epoch: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_query_services_are_not_sts() {
+        let params = Params::parse(None, Some(b"Action=DescribeRegions&Version=2016-11-15"));
+        let signed_for = |service: &str| Credential {
+            access_key_id: "AKIDX".into(),
+            service: service.into(),
+        };
+        assert!(!is_sts(&params, Some(&signed_for("ec2"))));
+        assert!(is_sts(&params, Some(&signed_for("sts"))));
+        assert!(is_sts(&params, None));
+        assert!(!is_sts(&Params::parse(None, None), None));
+    }
 
     #[test]
     fn timestamps() {
