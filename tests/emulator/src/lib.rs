@@ -18,7 +18,12 @@
 //!
 //! Besides the API it answers `GET /__emulator/stats` (requests per operation) and
 //! `GET /__emulator/inventory` (the current state).
+//!
+//! On the same port it serves STS (`GetCallerIdentity`, `AssumeRole`), and with
+//! [`Emulator::start_accounts`] several accounts, each seeing its own domains and what other
+//! accounts' domain policies grant it (see the `accounts` and `sts` modules).
 
+mod accounts;
 pub mod auth;
 mod error;
 mod faults;
@@ -29,9 +34,11 @@ mod ops;
 mod request;
 mod routes;
 mod side;
+mod sts;
 mod versions;
 mod writes;
 
+pub use accounts::{AccountsError, Caller};
 pub use error::ApiError;
 pub use faults::glob_match;
 pub use routes::Operation;
@@ -76,6 +83,11 @@ pub struct Options {
     /// Keep every successful response body for [`EmulatorHandle::responses`] (tests hand them
     /// to an output-shape validator). Off by default: a long run would grow without bound.
     pub record_responses: bool,
+    /// Accounts STS AssumeRole refuses with AccessDenied (12-digit ids).
+    pub deny_assume: Vec<String>,
+    /// Long-term access key ids and the account each belongs to; an unlisted key belongs to
+    /// the default account (the first inventory's).
+    pub access_keys: BTreeMap<String, String>,
 }
 
 impl Default for Options {
@@ -90,15 +102,18 @@ impl Default for Options {
             default_page_size: 100,
             retry_after_seconds: 1,
             record_responses: false,
+            deny_assume: Vec::new(),
+            access_keys: BTreeMap::new(),
         }
     }
 }
 
 /// State shared by all connections of one emulator.
 struct Shared {
-    inventory: Mutex<Inventory>,
+    accounts: Mutex<accounts::Accounts>,
+    identities: sts::Identities,
     /// State the inventory format has no place for (tags, assets, tokens); always locked after
-    /// `inventory` when both are held.
+    /// `accounts` when both are held.
     side: Mutex<side::Side>,
     /// Successful response bodies, when `options.record_responses` is on.
     responses: Mutex<Vec<(String, serde_json::Value)>>,
@@ -134,10 +149,47 @@ impl Emulator {
         options: Options,
         port: u16,
     ) -> std::io::Result<EmulatorHandle> {
+        Self::serve(accounts::Accounts::single(inventory), options, port).await
+    }
+
+    /// Starts serving several accounts on 127.0.0.1 with an OS-chosen port. Each domain belongs
+    /// to its `owner` or its ARN's account (one naming neither to the first owner its
+    /// inventory names, else 111122223333); the first inventory's account is the default
+    /// account of long-term keys.
+    /// A caller sees its own account's domains, and another account's domain only when that
+    /// domain's policy allows it the action. Fails with `InvalidInput` when two inventories put
+    /// the same domain name, or two regions, into one account; its inner error is an
+    /// [`AccountsError`] naming the inventory.
+    pub async fn start_accounts(
+        inventories: Vec<Inventory>,
+        options: Options,
+    ) -> std::io::Result<EmulatorHandle> {
+        Self::start_accounts_on_port(inventories, options, 0).await
+    }
+
+    /// [`Emulator::start_accounts`] on 127.0.0.1:`port` (0 lets the OS choose).
+    pub async fn start_accounts_on_port(
+        inventories: Vec<Inventory>,
+        options: Options,
+        port: u16,
+    ) -> std::io::Result<EmulatorHandle> {
+        let accounts = accounts::Accounts::partitioned(inventories)
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
+        Self::serve(accounts, options, port).await
+    }
+
+    async fn serve(
+        accounts: accounts::Accounts,
+        options: Options,
+        port: u16,
+    ) -> std::io::Result<EmulatorHandle> {
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
         let addr = listener.local_addr()?;
+        let identities =
+            sts::Identities::new(accounts.default_account(), options.access_keys.clone());
         let shared = Arc::new(Shared {
-            inventory: Mutex::new(inventory),
+            accounts: Mutex::new(accounts),
+            identities,
             side: Mutex::new(side::Side::default()),
             responses: Mutex::new(Vec::new()),
             stats: Mutex::new(BTreeMap::new()),
@@ -195,9 +247,28 @@ impl EmulatorHandle {
         lock(&self.shared.write_times).clone()
     }
 
-    /// The current state.
+    /// The current state; with several accounts, every account's domains in one inventory.
     pub fn inventory(&self) -> Inventory {
-        lock(&self.shared.inventory).clone()
+        lock(&self.shared.accounts).merged()
+    }
+
+    /// The current state of one account (`None`: the emulator holds nothing for it). With one
+    /// inventory (`Emulator::start`) its account is the first owner it names.
+    pub fn account_inventory(&self, account: &str) -> Option<Inventory> {
+        lock(&self.shared.accounts)
+            .worlds()
+            .iter()
+            .find(|world| world.account == account)
+            .map(|world| world.inventory.clone())
+    }
+
+    /// The accounts holding state, the default account (of long-term keys) first.
+    pub fn accounts(&self) -> Vec<String> {
+        lock(&self.shared.accounts)
+            .worlds()
+            .iter()
+            .map(|world| world.account.clone())
+            .collect()
     }
 
     /// (operation name, JSON body) of every successful API response so far, in order; empty
@@ -311,9 +382,16 @@ fn request_id(sequence: u64) -> String {
 async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Full<Bytes>> {
     let method = request.method().as_str().to_string();
     let path = request.uri().path().to_string();
-    if let Some(response) = control(shared, &method, &path) {
+    if let Some(response) = control(shared, &method, &path, request.uri().query()) {
         return response;
     }
+    // CodeArtifact has nothing at `/`; STS has nothing elsewhere.
+    if path == "/" {
+        return handle_root(shared, request).await;
+    }
+    // Only the key id matters here: a missing or malformed header is refused below.
+    let credential = sts::Credential::read(request.headers(), request.uri().query()).ok();
+    let raw_query = request.uri().query().map(str::to_string);
     let sequence = shared.sequence.fetch_add(1, Ordering::SeqCst);
     let id = request_id(sequence);
     let operation = Operation::route(&method, &path);
@@ -419,10 +497,15 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
         payload,
         sha256,
     };
+    let caller = shared
+        .identities
+        .caller(credential.as_ref().map(|c| c.access_key_id.as_str()));
     let result = {
-        let mut inventory = lock(&shared.inventory);
+        let mut accounts = lock(&shared.accounts);
         let mut side = lock(&shared.side);
-        ops::execute(&mut inventory, &mut side, &call)
+        accounts
+            .target(&caller, operation, raw_query.as_deref(), &call.body)
+            .and_then(|account| execute_in(&mut accounts, &mut side, &account, &call))
     };
     match result {
         Ok(reply) => {
@@ -435,8 +518,82 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
     }
 }
 
+/// Runs the operation against `account`'s state. An account the emulator holds nothing for
+/// gets an empty state, kept only if the operation put a domain into it.
+fn execute_in(
+    accounts: &mut accounts::Accounts,
+    side: &mut side::Side,
+    account: &str,
+    call: &ops::Request,
+) -> Result<ops::Reply, ApiError> {
+    if let Some(inventory) = accounts.world_mut(account) {
+        return ops::execute(inventory, side, call);
+    }
+    let mut scratch = accounts.empty();
+    let result = ops::execute(&mut scratch, side, call);
+    if !scratch.domains.is_empty() {
+        accounts.adopt(account, scratch);
+    }
+    result
+}
+
+/// A request at `/`: STS when signed for `sts` (or unsigned with an `Action`), else the
+/// CodeArtifact answer for an unrouted request. STS requests get `--latency-ms` but no other
+/// fault, and count as `sts:ACTION`.
+async fn handle_root(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Full<Bytes>> {
+    let method = request.method().as_str().to_string();
+    let sequence = shared.sequence.fetch_add(1, Ordering::SeqCst);
+    let id = request_id(sequence);
+    let credential = sts::Credential::read(request.headers(), request.uri().query());
+    let query = request.uri().query().map(str::to_string);
+    let form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let params = sts::Params::parse(query.as_deref(), form.then_some(&body[..]));
+    let count = |name: &str| *lock(&shared.stats).entry(name.to_string()).or_insert(0) += 1;
+    if !shared.options.latency.is_zero() {
+        tokio::time::sleep(shared.options.latency).await;
+    }
+    if !sts::is_sts(&params, credential.as_ref().ok()) {
+        count("UnknownOperation");
+        let error = match &credential {
+            Ok(credential) => ApiError::unknown_operation(
+                &method,
+                &format!(
+                    "/ (signed for `{}`: this emulator serves codeartifact and sts only)",
+                    credential.service
+                ),
+            ),
+            Err(_) => ApiError::unknown_operation(&method, "/"),
+        };
+        return error_response(&error, &id);
+    }
+    let answer = sts::execute(
+        &shared.identities,
+        &shared.options.deny_assume,
+        &params,
+        credential,
+        now() as u64,
+        &id,
+    );
+    count(answer.action);
+    sts::http_response(&answer.result, &id)
+}
+
 /// The emulator's own routes, outside the API: no signature, no faults, not counted.
-fn control(shared: &Shared, method: &str, path: &str) -> Option<Response<Full<Bytes>>> {
+/// `/__emulator/inventory?account=ID` is one account's state (404 when it holds nothing).
+fn control(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+) -> Option<Response<Full<Bytes>>> {
     if method != "GET" {
         return None;
     }
@@ -447,7 +604,24 @@ fn control(shared: &Shared, method: &str, path: &str) -> Option<Response<Full<By
             Some(json_response(200, &serde_json::json!(stats), id))
         }
         "/__emulator/inventory" => {
-            let inventory = lock(&shared.inventory).clone();
+            let account = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .find(|(key, _)| key == "account")
+                .map(|(_, value)| value.into_owned());
+            let accounts = lock(&shared.accounts);
+            let inventory = match account {
+                None => accounts.merged(),
+                Some(account) => match accounts
+                    .worlds()
+                    .iter()
+                    .find(|world| world.account == account)
+                {
+                    Some(world) => world.inventory.clone(),
+                    None => {
+                        let body = serde_json::json!({ "message": format!("no state for account {account}") });
+                        return Some(json_response(404, &body, id));
+                    }
+                },
+            };
             let value = serde_json::to_value(&inventory).unwrap_or_default();
             Some(json_response(200, &value, id))
         }

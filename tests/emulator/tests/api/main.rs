@@ -2,6 +2,7 @@
 //!
 //! One test binary (modules below) so the SDK is linked once.
 
+mod accounts;
 mod all_operations;
 mod auth;
 mod binary;
