@@ -17,7 +17,9 @@ pub const DEFAULT_CONFIG_FILE: &str = "caguard.toml";
 
 /// A problem in a TOML input (config or rule file), with a 1-based position.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}: {message}", position(path, *line, *column))]
+// Messages quote the offending value, and TOML strings may hold line breaks: escaped here, so
+// every error is one line whichever message quotes what.
+#[error("{}: {}", position(path, *line, *column), one_line(message))]
 pub struct PositionedError {
     pub path: String,
     pub line: usize,
@@ -54,6 +56,19 @@ impl PositionedError {
     pub fn from_toml(path: &Path, text: &str, error: &toml::de::Error) -> Self {
         Self::at(path, text, error.span(), error.message().trim().to_string())
     }
+}
+
+/// Control characters (line breaks above all) escaped as `\n`, `\u{7}`; the rest unchanged.
+fn one_line(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -430,6 +445,16 @@ expires = 2027-06-30
                     ..expires
                 })
         );
+    }
+
+    #[test]
+    fn errors_quoting_a_line_break_stay_on_one_line() {
+        // Found while fuzzing `Config::parse`: the message quoted the pattern as written.
+        let error = parse("[internal]\npatterns = [\"/npm/a\\nb/*\"]\n").unwrap_err();
+        let message = error.to_string();
+        assert!(!message.contains('\n'), "{message}");
+        assert!(message.contains(r"`/npm/a\nb/*`"), "{message}");
+        assert_eq!((error.line, error.column), (2, 13));
     }
 
     #[test]

@@ -482,7 +482,7 @@ impl<'a> DomainContext<'a> {
             },
             None => false,
         };
-        let reaching_repositories = (0..self.domain.repositories.len())
+        let mut reaching_repositories: Vec<String> = (0..self.domain.repositories.len())
             .filter(|&r| {
                 self.reachable_formats
                     .get(r)
@@ -490,6 +490,8 @@ impl<'a> DomainContext<'a> {
             })
             .map(|r| self.repository_name(r).to_string())
             .collect();
+        // By name, not inventory order: List* calls promise no order, and this list is evidence.
+        reaching_repositories.sort();
         GroupFacts {
             arn: arn::package_group(&self.region, &self.owner, &self.name, text),
             domain: self.name.clone(),

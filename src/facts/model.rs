@@ -248,7 +248,8 @@ pub struct GroupFacts {
     pub blocks_external: bool,
     /// Allowed EXTERNAL_UPSTREAM repositories that hold a connection for the pattern's format.
     pub allowed_with_connection: Vec<String>,
-    /// Repositories of the domain whose search reaches an external connection for the format.
+    /// Repositories of the domain whose search reaches an external connection for the format,
+    /// by name.
     pub reaching_repositories: Vec<String>,
 }
 

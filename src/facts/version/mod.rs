@@ -127,7 +127,12 @@ impl fmt::Display for FormatVersion {
 pub enum VersionError {
     #[error("an empty string is not a valid {format} version")]
     Empty { format: String },
-    #[error("`{}` is not a valid {format} version: {reason}", Shown(text))]
+    // The reason comes from the format's parser and may quote the text, line breaks and all.
+    #[error(
+        "`{}` is not a valid {format} version: {}",
+        Shown(text),
+        Escaped(reason)
+    )]
     Invalid {
         format: String,
         text: String,
@@ -162,13 +167,26 @@ impl fmt::Display for Shown<'_> {
             if count == LIMIT {
                 return f.write_str("…");
             }
-            if c.is_control() {
-                write!(f, "{}", c.escape_default())?;
-            } else {
-                write!(f, "{c}")?;
-            }
+            write_escaped(f, c)?;
         }
         Ok(())
+    }
+}
+
+/// Text with control characters escaped and nothing cut.
+struct Escaped<'a>(&'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.chars().try_for_each(|c| write_escaped(f, c))
+    }
+}
+
+fn write_escaped(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
+    if c.is_control() {
+        write!(f, "{}", c.escape_default())
+    } else {
+        write!(f, "{c}")
     }
 }
 

@@ -106,6 +106,17 @@ fn errors_name_the_format_and_the_text() {
 }
 
 #[test]
+fn errors_stay_on_one_line_when_the_parser_quotes_the_text() {
+    // Found by the `version` fuzz target: pep440_rs quotes the input in its reason, so the
+    // line break escaped in the text came back raw after the colon.
+    let error = parse(&PackageFormat::Pypi, "11\n2.3.0").unwrap_err();
+    let message = error.to_string();
+    assert!(!message.contains('\n'), "{message}");
+    assert!(message.contains(r"11\n"), "{message}");
+    assert_eq!(error.text(), "11\n2.3.0");
+}
+
+#[test]
 fn versions_of_different_orderings_still_compare() {
     let npm = parse(&PackageFormat::Npm, "1.0.0").unwrap();
     let maven = parse(&PackageFormat::Maven, "1.0.0").unwrap();
