@@ -25,6 +25,8 @@ pub enum AppError {
     Baseline(#[from] gate::BaselineError),
     #[error(transparent)]
     Collect(#[from] crate::collect::CollectError),
+    #[error(transparent)]
+    Fix(#[from] crate::fix::apply::FixError),
     #[error("{0}")]
     Usage(String),
     #[error("{path}: cannot read: {source}")]
@@ -87,6 +89,7 @@ pub fn scan(
 ) -> Result<ScanResult, AppError> {
     let facts = facts::derive(inventory, &config.facts);
     let mut findings = rules::evaluate(rules, &facts, config)?;
+    crate::fix::safety::refine(&mut findings, &facts);
     let suppressions = gate::apply_suppressions(&mut findings, &config.suppressions, today);
     if let Some(baseline) = baseline {
         gate::apply_baseline(&mut findings, baseline);

@@ -2,6 +2,7 @@
 //! stages take plain option structs.
 
 use crate::gate::FailOn;
+use crate::inventory::{check_name, NameKind};
 use crate::rules::Scope;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -85,6 +86,141 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `caguard man > caguard.1`.
     Man,
+    /// Apply a saved fix plan, or undo a fix from its journal.
+    #[command(subcommand)]
+    Fix(FixCommand),
+}
+
+/// `--fix[=WHICH]`: which planned actions to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixWhich {
+    /// Only actions that stop no flow that exists today.
+    Safe,
+    /// Unsafe actions too.
+    All,
+}
+
+/// The exit codes of `fix apply` and `fix undo`.
+pub const FIX_EXIT_CODES: &str = "\
+Exit codes:
+  0  every action is in place (applied and verified, pending, or already there)
+  1  some action failed, was stale or refused, or did not read back as written
+  2  usage, plan or journal error, or no confirmation (nothing was written)";
+
+#[derive(Debug, Subcommand)]
+pub enum FixCommand {
+    /// Apply a plan written by `caguard scan --fix --plan-out FILE`.
+    #[command(after_help = FIX_EXIT_CODES)]
+    Apply(FixApplyArgs),
+    /// Restore what a fix journal recorded before each write, newest first.
+    #[command(after_help = FIX_EXIT_CODES)]
+    Undo(FixUndoArgs),
+}
+
+/// Arguments of `caguard fix apply`.
+#[derive(Debug, Args)]
+pub struct FixApplyArgs {
+    /// The plan file (JSON, schemas/plan-v1.schema.json).
+    #[arg(value_name = "PLAN.json")]
+    pub plan: PathBuf,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+/// Arguments of `caguard fix undo`.
+#[derive(Debug, Args)]
+pub struct FixUndoArgs {
+    /// The journal of the fix to undo (JSON Lines); undo appends its own records to it.
+    #[arg(value_name = "JOURNAL")]
+    pub journal: PathBuf,
+
+    /// Print what would be restored and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation (needed when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    /// Write requests per second at most, all write operations together (the account's
+    /// quota is 100/s for all of them).
+    #[arg(long, value_name = "N", default_value_t = 50.0, value_parser = write_rate)]
+    pub max_write_rps: f64,
+}
+
+/// How `fix apply` writes.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// Append-only journal of every write (JSON Lines); a rerun with the same journal resumes
+    /// [default: ./caguard-fix-journal.jsonl].
+    #[arg(long, value_name = "FILE", help_heading = "Fix")]
+    pub journal: Option<PathBuf>,
+
+    /// Do not ask for confirmation (needed when stdin is not a terminal).
+    #[arg(long, help_heading = "Fix")]
+    pub yes: bool,
+
+    /// Write requests per second at most, all write operations together (the account's
+    /// quota is 100/s for all of them).
+    #[arg(long, value_name = "N", default_value_t = 50.0, value_parser = write_rate,
+          help_heading = "Fix")]
+    pub max_write_rps: f64,
+}
+
+/// How to reach a live account for `fix apply` and `fix undo` (as for `scan`).
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// AWS profile from the shared config files [default: AWS_PROFILE, else `default`].
+    #[arg(long, value_name = "NAME", value_parser = profile_name, help_heading = "Connection")]
+    pub profile: Option<String>,
+
+    /// AWS region, e.g. us-east-1 [default: AWS_REGION, else the profile's region].
+    #[arg(long, value_name = "REGION", value_parser = region_name, help_heading = "Connection")]
+    pub region: Option<String>,
+
+    /// Send API requests to URL (http:// or https://) instead of the regional endpoint, e.g. the
+    /// emulator [default: AWS_ENDPOINT_URL].
+    #[arg(long, value_name = "URL", value_parser = endpoint_url, help_heading = "Connection")]
+    pub endpoint_url: Option<String>,
+
+    /// Attempts per request on throttling, 5xx and network errors.
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=20), help_heading = "Connection")]
+    pub max_attempts: u32,
+
+    /// Seconds to wait for a TCP/TLS connection to the endpoint, per attempt.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = timeout_seconds,
+          help_heading = "Connection")]
+    pub connect_timeout: f64,
+
+    /// Seconds to wait for an answer once a request is sent, per attempt.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = timeout_seconds,
+          help_heading = "Connection")]
+    pub read_timeout: f64,
+
+    /// First retry backoff in milliseconds (tests use a small one).
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    pub retry_backoff_ms: u64,
+
+    /// Longest `Retry-After` honoured, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0, value_parser = non_negative_seconds, hide = true)]
+    pub max_retry_after: f64,
+}
+
+fn write_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 && rate <= 100.0 => Ok(rate),
+        _ => Err(format!(
+            "`{text}` is not a number of writes per second above 0 and at most 100 (the account's write quota)"
+        )),
+    }
 }
 
 /// Report formats.
@@ -162,6 +298,37 @@ pub struct ScanArgs {
     /// A previous JSON report: findings already in it are marked `existing` and do not fail the gate.
     #[arg(long, value_name = "PREVIOUS.json", help_heading = "Gate")]
     pub baseline: Option<PathBuf>,
+
+    /// Close findings by applying their planned fixes: `safe` (the default) holds back actions
+    /// that would stop a flow that exists today, `all` applies them too. The exit code then
+    /// gates on the findings left open.
+    #[arg(long, value_enum, value_name = "WHICH", num_args = 0..=1, require_equals = true,
+          default_missing_value = "safe", help_heading = "Fix")]
+    pub fix: Option<FixWhich>,
+
+    /// With --fix: print the plan and change nothing.
+    #[arg(long, requires = "fix", help_heading = "Fix")]
+    pub dry_run: bool,
+
+    /// With --fix: also write the plan as JSON to FILE (schemas/plan-v1.schema.json), for
+    /// review and `caguard fix apply`.
+    #[arg(long, value_name = "FILE", requires = "fix", help_heading = "Fix")]
+    pub plan_out: Option<PathBuf>,
+
+    /// With --fix: append-only journal of every write; a rerun with the same journal resumes
+    /// [default: ./caguard-fix-journal.jsonl].
+    #[arg(long, value_name = "FILE", requires = "fix", help_heading = "Fix")]
+    pub journal: Option<PathBuf>,
+
+    /// With --fix: do not ask for confirmation (needed when stdin is not a terminal).
+    #[arg(long, requires = "fix", help_heading = "Fix")]
+    pub yes: bool,
+
+    /// With --fix: write requests per second at most, all write operations together (the
+    /// account's quota is 100/s for all of them).
+    #[arg(long, value_name = "N", default_value_t = 50.0, value_parser = write_rate,
+          help_heading = "Fix")]
+    pub max_write_rps: f64,
 }
 
 /// Arguments of `caguard facts`.
@@ -350,24 +517,9 @@ fn timeout_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
-/// Regions look like `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-northwest-1`; anything
-/// else would end up in ARNs and SARIF categories.
+/// A region ends up in ARNs and SARIF categories: checked as the inventory's region is.
 fn region_name(text: &str) -> Result<String, String> {
-    valid_region(text)
-        .then(|| text.to_string())
-        .ok_or_else(|| format!("`{text}` is not an AWS region name (like us-east-1)"))
-}
-
-/// `^[a-z]{2}(-[a-z]+)+-[0-9]+$`: every partition's region names have this shape.
-fn valid_region(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let lower = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
-    parts.len() >= 3
-        && parts.first().is_some_and(|p| p.len() == 2 && lower(p))
-        && parts[1..parts.len() - 1].iter().all(|p| lower(p))
-        && parts
-            .last()
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    check_name(NameKind::Region, text).map(|()| text.to_string())
 }
 
 fn endpoint_url(text: &str) -> Result<String, String> {
@@ -383,40 +535,16 @@ fn profile_name(text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
-/// `DomainName` in the API model: `[a-z][a-z0-9\-]{0,48}[a-z0-9]`.
 fn domain_name(text: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let ok = (2..=50).contains(&bytes.len())
-        && bytes.first().is_some_and(u8::is_ascii_lowercase)
-        && bytes
-            .last()
-            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
-    ok.then(|| text.to_string()).ok_or_else(|| {
-        format!("`{text}` is not a CodeArtifact domain name (2-50 of a-z, 0-9, `-`; starts with a letter)")
-    })
+    check_name(NameKind::Domain, text).map(|()| text.to_string())
 }
 
-/// `RepositoryName` in the API model: `[A-Za-z0-9][A-Za-z0-9._\-]{1,99}`.
 fn repository_name(text: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let ok = (2..=100).contains(&bytes.len())
-        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(b));
-    ok.then(|| text.to_string()).ok_or_else(|| {
-        format!("`{text}` is not a CodeArtifact repository name (2-100 of A-Z, a-z, 0-9, `.`, `_`, `-`)")
-    })
+    check_name(NameKind::Repository, text).map(|()| text.to_string())
 }
 
-/// `AccountId` in the API model: `[0-9]{12}`.
 fn account_id(text: &str) -> Result<String, String> {
-    (text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.to_string())
-        .ok_or_else(|| format!("`{text}` is not an AWS account id (12 digits)"))
+    check_name(NameKind::Account, text).map(|()| text.to_string())
 }
 
 #[cfg(test)]

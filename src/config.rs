@@ -19,12 +19,21 @@ pub const DEFAULT_CONFIG_FILE: &str = "caguard.toml";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 // Messages quote the offending value, and TOML strings may hold line breaks: escaped here, so
 // every error is one line whichever message quotes what.
-#[error("{path}:{line}:{column}: {}", one_line(message))]
+#[error("{}: {}", position(path, *line, *column), one_line(message))]
 pub struct PositionedError {
     pub path: String,
     pub line: usize,
     pub column: usize,
     pub message: String,
+}
+
+/// `file:line:column`, or just `file` for errors about the whole file (line 0).
+fn position(path: &str, line: usize, column: usize) -> String {
+    if line == 0 {
+        path.to_string()
+    } else {
+        format!("{path}:{line}:{column}")
+    }
 }
 
 impl PositionedError {

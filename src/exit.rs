@@ -15,6 +15,8 @@ pub enum Outcome {
     /// Incomplete: some API calls failed, or a resource policy cannot be read, and nothing else
     /// failed.
     Incomplete,
+    /// A fix or undo action failed, was stale or refused, or did not read back as written.
+    FixIncomplete,
 }
 
 impl Outcome {
@@ -25,6 +27,7 @@ impl Outcome {
             Outcome::PolicyFailed => 1,
             Outcome::UsageError => 2,
             Outcome::Incomplete => 3,
+            Outcome::FixIncomplete => 1,
         }
     }
 }

@@ -95,7 +95,7 @@ impl Resource {
 }
 
 /// Whether a fix may run with `--fix` (safe) or only with `--fix=all` (unsafe).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Safety {
     Safe,

@@ -188,6 +188,36 @@ pub fn outcome(findings: &[Finding], fail_on: FailOn, collection_incomplete: boo
     }
 }
 
+/// The exit outcome of `scan --fix`: the gate over the findings the applied actions did not
+/// close, and 1 whenever an action failed, was stale or did not verify.
+pub fn after_fix(
+    findings: &[Finding],
+    fail_on: FailOn,
+    collection_incomplete: bool,
+    closed: &BTreeSet<String>,
+    troubled: bool,
+) -> Outcome {
+    if troubled {
+        return Outcome::FixIncomplete;
+    }
+    let open: Vec<Finding> = findings
+        .iter()
+        .filter(|finding| !closed.contains(&finding.fingerprint))
+        .cloned()
+        .collect();
+    outcome(&open, fail_on, collection_incomplete)
+}
+
+/// The exit outcome of `fix apply` and `fix undo`: 0 when every action is in place and
+/// verified (or pending, for a new group's association), 1 otherwise.
+pub fn fix_run(troubled: bool) -> Outcome {
+    if troubled {
+        Outcome::FixIncomplete
+    } else {
+        Outcome::Clean
+    }
+}
+
 /// The gate's decision with what it was based on, for the last line of the text report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {

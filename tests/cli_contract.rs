@@ -46,6 +46,13 @@ fn caguard(args: &[&str]) -> (i32, String, String) {
     run(&mut command(args))
 }
 
+/// `caguard scan` of the demo world with its config, plus `extra`.
+fn scan_demo(extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["scan", "--inventory", DEMO, "--config", DEMO_CONFIG];
+    args.extend_from_slice(extra);
+    caguard(&args)
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("caguard-cli-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -178,15 +185,11 @@ fn bad_flag_values_are_usage_errors_before_any_request() {
             "not an http:// or https:// URL",
         ),
         ("--endpoint-url", "http://host:port", "not a port number"),
-        ("--region", "not a region!", "not an AWS region name"),
-        (
-            "--region",
-            "us-east-1:999999999999",
-            "not an AWS region name",
-        ),
-        ("--domain", "Acme!", "not a CodeArtifact domain name"),
-        ("--repository", "a/b", "not a CodeArtifact repository name"),
-        ("--domain-owner", "12345", "not an AWS account id"),
+        ("--region", "not a region!", "invalid region"),
+        ("--region", "us-east-1:999999999999", "invalid region"),
+        ("--domain", "Acme!", "invalid domain name"),
+        ("--repository", "a/b", "invalid repository name"),
+        ("--domain-owner", "12345", "invalid account id"),
         ("--read-timeout", "0", "above 0"),
     ] {
         let (code, stdout, stderr) = caguard(&["scan", flag, value]);
@@ -311,17 +314,7 @@ fn output_paths_are_checked_before_any_api_call() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("is a directory"), "{stderr}");
     // A file output appears whole, and nothing else is left in the directory.
-    let (code, _, _) = caguard(&[
-        "scan",
-        "--inventory",
-        DEMO,
-        "--config",
-        DEMO_CONFIG,
-        "--format",
-        "json",
-        "--output",
-        &file,
-    ]);
+    let (code, _, _) = scan_demo(&["--format", "json", "--output", &file]);
     assert_eq!(code, 1);
     let names: Vec<String> = std::fs::read_dir(&dir)
         .expect("dir")
@@ -412,15 +405,7 @@ fn facts_for_a_resource_that_does_not_exist_is_an_error() {
 
 #[test]
 fn summary_counts_agree_across_formats() {
-    let (_, json, _) = caguard(&[
-        "scan",
-        "--inventory",
-        DEMO,
-        "--config",
-        DEMO_CONFIG,
-        "--format",
-        "json",
-    ]);
+    let (_, json, _) = scan_demo(&["--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     let summary = &report["summary"];
     let findings = report["findings"].as_array().expect("findings").len() as u64;
@@ -436,20 +421,12 @@ fn summary_counts_agree_across_formats() {
         .filter_map(|v| v.as_u64())
         .sum();
     assert_eq!(by_severity, total);
-    let (_, text, _) = caguard(&["scan", "--inventory", DEMO, "--config", DEMO_CONFIG]);
+    let (_, text, _) = scan_demo(&[]);
     assert!(
         text.contains(&format!("\n{total} finding(s): ")),
         "text and JSON count alike"
     );
-    let (_, concise, _) = caguard(&[
-        "scan",
-        "--inventory",
-        DEMO,
-        "--config",
-        DEMO_CONFIG,
-        "--format",
-        "concise",
-    ]);
+    let (_, concise, _) = scan_demo(&["--format", "concise"]);
     assert_eq!(
         concise.lines().count() as u64,
         total + 1,
@@ -489,15 +466,7 @@ fn an_inventory_without_account_has_one_non_empty_sarif_category() {
 
 #[test]
 fn text_report_on_a_terminal_is_coloured_and_wrapped() {
-    let (code, text, _) = caguard(&[
-        "--color",
-        "always",
-        "scan",
-        "--inventory",
-        DEMO,
-        "--config",
-        DEMO_CONFIG,
-    ]);
+    let (code, text, _) = scan_demo(&["--color", "always"]);
     assert_eq!(code, 1);
     assert!(text.contains("\x1b[1;31mCRITICAL (8)\x1b[0m"), "{text}");
     // COLUMNS=100: prose wraps, ARNs and commands do not break.
@@ -511,15 +480,7 @@ fn text_report_on_a_terminal_is_coloured_and_wrapped() {
             "wrapped at 100: {visible}"
         );
     }
-    let (_, plain, _) = caguard(&[
-        "--color",
-        "never",
-        "scan",
-        "--inventory",
-        DEMO,
-        "--config",
-        DEMO_CONFIG,
-    ]);
+    let (_, plain, _) = scan_demo(&["--color", "never"]);
     assert!(!plain.contains('\x1b'));
 }
 
@@ -544,29 +505,13 @@ fn colour_is_automatic_on_a_terminal_and_no_color_turns_it_off() {
     assert!(on_a_terminal(&scan, false).contains("\x1b["));
     assert!(!on_a_terminal(&scan, true).contains("\x1b["));
     // Piped, it is plain.
-    let (_, piped, _) = caguard(&[
-        "scan",
-        "--inventory",
-        DEMO,
-        "--config",
-        DEMO_CONFIG,
-        "--format",
-        "concise",
-    ]);
+    let (_, piped, _) = scan_demo(&["--format", "concise"]);
     assert!(!piped.contains('\x1b'));
 }
 
 #[test]
 fn concise_format_snapshot() {
-    let (code, text, _) = caguard(&[
-        "scan",
-        "--inventory",
-        DEMO,
-        "--config",
-        DEMO_CONFIG,
-        "--format",
-        "concise",
-    ]);
+    let (code, text, _) = scan_demo(&["--format", "concise"]);
     assert_eq!(code, 1);
     insta::assert_snapshot!("concise_report", text);
 }
@@ -574,15 +519,7 @@ fn concise_format_snapshot() {
 #[test]
 fn only_new_prints_what_the_baseline_does_not_have() {
     let dir = scratch("only-new");
-    let (_, json, _) = caguard(&[
-        "scan",
-        "--inventory",
-        DEMO,
-        "--config",
-        DEMO_CONFIG,
-        "--format",
-        "json",
-    ]);
+    let (_, json, _) = scan_demo(&["--format", "json"]);
     // A baseline from before: every finding but those of one rule.
     let mut report: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     report["findings"]
@@ -592,18 +529,8 @@ fn only_new_prints_what_the_baseline_does_not_have() {
     let baseline = dir.join("baseline.json");
     std::fs::write(&baseline, report.to_string()).expect("baseline");
     let baseline = baseline.display().to_string();
-    let (code, text, stderr) = caguard(&[
-        "scan",
-        "--inventory",
-        DEMO,
-        "--config",
-        DEMO_CONFIG,
-        "--baseline",
-        &baseline,
-        "--only-new",
-        "--format",
-        "concise",
-    ]);
+    let (code, text, stderr) =
+        scan_demo(&["--baseline", &baseline, "--only-new", "--format", "concise"]);
     assert_eq!(code, 0, "unscoped-internal-npm-package is medium: {stderr}");
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines.len() > 1);
@@ -646,15 +573,7 @@ fn dash_is_stdin_and_stdout() {
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(report["scan"]["inventory"], "<stdin>");
-    let (_, from_file, _) = caguard(&[
-        "scan",
-        "--inventory",
-        DEMO,
-        "--config",
-        DEMO_CONFIG,
-        "--format",
-        "json",
-    ]);
+    let (_, from_file, _) = scan_demo(&["--format", "json"]);
     let from_file: serde_json::Value = serde_json::from_str(&from_file).expect("JSON");
     assert_eq!(report["findings"], from_file["findings"]);
 }
@@ -754,7 +673,7 @@ fn names_from_the_inventory_cannot_reach_the_terminal_raw() {
 
 #[test]
 fn the_report_names_the_config_in_use() {
-    let (_, text, _) = caguard(&["scan", "--inventory", DEMO, "--config", DEMO_CONFIG]);
+    let (_, text, _) = scan_demo(&[]);
     assert!(
         text.lines()
             .any(|l| l == "config: fixtures/demo/caguard.toml"),

@@ -28,7 +28,7 @@ fn scan_with_rules(rules: &str) -> (i32, String) {
     caguard_in(
         &root(),
         &["scan", "--inventory", DEMO, "--rules", rules],
-        Duration::from_secs(5),
+        Duration::from_secs(30),
     )
 }
 
@@ -52,7 +52,7 @@ fn discovered_config_with_non_ascii_suppression_resource() {
     let (code, stderr) = caguard_in(
         &dir,
         &["scan", "--inventory", inventory],
-        Duration::from_secs(5),
+        Duration::from_secs(30),
     );
     assert_eq!(code, 2, "{stderr}");
     assert_one_line_error(&stderr, "caguard.toml:3:12: ", "must be a CodeArtifact ARN");

@@ -152,6 +152,7 @@ where
     counters.call(op);
     let budget = match op {
         Op::ListPackages | Op::ListPackageVersions => Budget::PackageListing,
+        op if op.is_write() => Budget::Write,
         _ => Budget::Read,
     };
     let mut backoff = policy.backoff;

@@ -64,6 +64,8 @@ pub enum Budget {
     Read,
     /// ListPackages / ListPackageVersions: their own per-operation quota as well.
     PackageListing,
+    /// The account-wide write budget (100/s for every write operation together).
+    Write,
 }
 
 /// Everything a request waits for before it is sent.
@@ -72,6 +74,7 @@ pub struct Gate {
     in_flight: Semaphore,
     reads: RateLimiter,
     listings: RateLimiter,
+    writes: RateLimiter,
 }
 
 impl Gate {
@@ -82,7 +85,15 @@ impl Gate {
             // and a scan has enough queued work to use every slot anyway.
             reads: RateLimiter::new(max_rps, 1),
             listings: RateLimiter::new(listing_rps, 1),
+            writes: RateLimiter::new(0.0, 1),
         }
+    }
+
+    /// The same gate with writes limited to `write_rps` per second, evenly spaced: one
+    /// second's window never holds more than the rate (+1 at its edge).
+    pub fn with_write_rps(mut self, write_rps: f64) -> Self {
+        self.writes = RateLimiter::new(write_rps, 1);
+        self
     }
 
     /// A permit to have one request in flight, granted once the rate budgets allow it. The
@@ -91,10 +102,14 @@ impl Gate {
     pub async fn enter(&self, budget: Budget) -> Option<SemaphorePermit<'_>> {
         // The semaphore is never closed; were it ever, going on unbounded beats hanging.
         let permit = self.in_flight.acquire().await.ok();
-        if budget == Budget::PackageListing {
-            self.listings.acquire().await;
+        match budget {
+            Budget::Write => self.writes.acquire().await,
+            Budget::PackageListing => {
+                self.listings.acquire().await;
+                self.reads.acquire().await;
+            }
+            Budget::Read => self.reads.acquire().await,
         }
-        self.reads.acquire().await;
         permit
     }
 }

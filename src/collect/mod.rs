@@ -58,8 +58,11 @@ mod progress;
 mod stats;
 mod walk;
 
+pub(crate) use call::call;
 pub use call::{error_text, Failure, RetryPolicy};
+pub(crate) use limit::Gate;
 pub use limit::RateLimiter;
+pub(crate) use stats::Counters;
 pub use stats::{Op, OperationStats, Summary};
 
 use crate::inventory::{CollectionError, Inventory};
@@ -198,19 +201,40 @@ pub async fn load_sdk_config(source: &Source) -> SdkConfig {
     loader.load().await
 }
 
-/// Collects the inventory the options ask for. Only a missing region or missing credentials
-/// stop it; every other failure is recorded in the inventory's `errors`.
-pub async fn collect(
+/// The SDK client every CodeArtifact call goes through: standard retries with
+/// `max_attempts` attempts, the options' timeouts, and attempts counted in `counters`.
+pub(crate) fn client(
     sdk: &SdkConfig,
     options: &Options,
-) -> Result<(Inventory, Summary), CollectError> {
-    let started = Instant::now();
+    max_attempts: u32,
+    counters: &Arc<stats::Counters>,
+) -> aws_sdk_codeartifact::Client {
+    let config = aws_sdk_codeartifact::config::Builder::from(sdk)
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(max_attempts.max(1))
+                .with_initial_backoff(options.initial_backoff)
+                .with_max_backoff(options.max_backoff),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(options.connect_timeout)
+                .read_timeout(options.read_timeout)
+                // A slow body after a prompt first byte is bounded too.
+                .operation_attempt_timeout(options.read_timeout.saturating_mul(3))
+                .build(),
+        )
+        .interceptor(stats::AttemptCounter(counters.clone()))
+        .build();
+    aws_sdk_codeartifact::Client::from_conf(config)
+}
+
+/// Resolves credentials once, so a missing or expired login is one clear message.
+pub(crate) async fn check_credentials(sdk: &SdkConfig) -> Result<String, CollectError> {
     let region = sdk
         .region()
         .map(|region| region.as_ref().to_string())
         .ok_or(CollectError::NoRegion)?;
-    // Resolve credentials once up front: a missing or expired login is one clear message
-    // instead of one recorded failure per call.
     let profile = || match std::env::var("AWS_PROFILE") {
         Ok(name) if !name.is_empty() => {
             format!("profile `{name}` of the shared config and credentials files (with SSO)")
@@ -225,8 +249,6 @@ pub async fn collect(
         )
     })?;
     provider.provide_credentials().await.map_err(|error| {
-        // The chain's message lists every provider on lines of their own; the first line
-        // says what happened, and the error names the providers itself.
         let text = error_text(&error);
         let first = text.lines().next().unwrap_or_default();
         let first = first
@@ -234,28 +256,25 @@ pub async fn collect(
             .trim_end_matches(['.', ' ']);
         CollectError::Credentials(first.to_string(), profile())
     })?;
+    Ok(region)
+}
+
+/// Collects the inventory the options ask for. Only a missing region or missing credentials
+/// stop it; every other failure is recorded in the inventory's `errors`.
+pub async fn collect(
+    sdk: &SdkConfig,
+    options: &Options,
+) -> Result<(Inventory, Summary), CollectError> {
+    let started = Instant::now();
+    // Resolve credentials once up front: a missing or expired login is one clear message
+    // instead of one recorded failure per call.
+    let region = check_credentials(sdk).await?;
 
     let counters = Arc::new(stats::Counters::default());
-    let config = aws_sdk_codeartifact::config::Builder::from(sdk)
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(options.max_attempts.max(1))
-                .with_initial_backoff(options.initial_backoff)
-                .with_max_backoff(options.max_backoff),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(options.connect_timeout)
-                .read_timeout(options.read_timeout)
-                // A slow body after a prompt first byte is bounded too.
-                .operation_attempt_timeout(options.read_timeout.saturating_mul(3))
-                .build(),
-        )
-        .interceptor(stats::AttemptCounter(counters.clone()))
-        .build();
+    let client = client(sdk, options, options.max_attempts, &counters);
     let progress = Progress::new(options.progress);
     let ctx = Arc::new(walk::Ctx::new(
-        aws_sdk_codeartifact::Client::from_conf(config),
+        client,
         region.clone(),
         options.domain_owner.clone(),
         options.repositories.clone(),

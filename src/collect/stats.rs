@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The read operations the collector uses, and nothing else.
+/// The CodeArtifact operations caguard calls, and nothing else: the collector's reads, then
+/// what `fix` and `undo` read and write. `docs/iam/` lists exactly these (tests/iam.rs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Op {
     ListDomains,
@@ -27,10 +28,41 @@ pub enum Op {
     GetRepositoryPermissionsPolicy,
     ListPackages,
     ListPackageVersions,
+    DescribePackage,
+    DescribePackageGroup,
+    PutPackageOriginConfiguration,
+    CreatePackageGroup,
+    UpdatePackageGroupOriginConfiguration,
+    DeletePackage,
+    DeletePackageGroup,
 }
 
+/// How many operations [`Op`] has.
+const OPS: usize = 17;
+
 impl Op {
-    pub const ALL: [Op; 10] = [
+    pub const ALL: [Op; OPS] = [
+        Op::ListDomains,
+        Op::DescribeDomain,
+        Op::GetDomainPermissionsPolicy,
+        Op::ListPackageGroups,
+        Op::ListAllowedRepositoriesForGroup,
+        Op::ListRepositoriesInDomain,
+        Op::DescribeRepository,
+        Op::GetRepositoryPermissionsPolicy,
+        Op::ListPackages,
+        Op::ListPackageVersions,
+        Op::DescribePackage,
+        Op::DescribePackageGroup,
+        Op::PutPackageOriginConfiguration,
+        Op::CreatePackageGroup,
+        Op::UpdatePackageGroupOriginConfiguration,
+        Op::DeletePackage,
+        Op::DeletePackageGroup,
+    ];
+
+    /// The operations the collector (`caguard scan`, `caguard collect`) calls.
+    pub const SCAN: [Op; 10] = [
         Op::ListDomains,
         Op::DescribeDomain,
         Op::GetDomainPermissionsPolicy,
@@ -42,6 +74,19 @@ impl Op {
         Op::ListPackages,
         Op::ListPackageVersions,
     ];
+
+    /// Writes draw on the account's write quota (100/s for all of them together), not the
+    /// read quota.
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Op::PutPackageOriginConfiguration
+                | Op::CreatePackageGroup
+                | Op::UpdatePackageGroupOriginConfiguration
+                | Op::DeletePackage
+                | Op::DeletePackageGroup
+        )
+    }
 
     /// The API operation name, as in the model, IAM actions (`codeartifact:<name>`) and errors.
     pub fn name(self) -> &'static str {
@@ -56,6 +101,13 @@ impl Op {
             Op::GetRepositoryPermissionsPolicy => "GetRepositoryPermissionsPolicy",
             Op::ListPackages => "ListPackages",
             Op::ListPackageVersions => "ListPackageVersions",
+            Op::DescribePackage => "DescribePackage",
+            Op::DescribePackageGroup => "DescribePackageGroup",
+            Op::PutPackageOriginConfiguration => "PutPackageOriginConfiguration",
+            Op::CreatePackageGroup => "CreatePackageGroup",
+            Op::UpdatePackageGroupOriginConfiguration => "UpdatePackageGroupOriginConfiguration",
+            Op::DeletePackage => "DeletePackage",
+            Op::DeletePackageGroup => "DeletePackageGroup",
         }
     }
 
@@ -72,9 +124,9 @@ impl Op {
 #[derive(Debug, Default)]
 pub struct Counters {
     /// Logical calls (one per page), whatever it took to get an answer.
-    calls: [AtomicU64; 10],
+    calls: [AtomicU64; OPS],
     /// HTTP requests sent, retries included.
-    requests: [AtomicU64; 10],
+    requests: [AtomicU64; OPS],
     throttled: AtomicU64,
     server_errors: AtomicU64,
     failed: AtomicU64,

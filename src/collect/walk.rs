@@ -101,11 +101,13 @@ impl Ctx {
             // The collection ends with one "could not connect" error instead.
             return;
         }
+        // The message is the service's text: escaped like every name printed to a terminal.
         tracing::warn!(
-            "{} {resource} failed for good: {}: {}",
+            "{} {} failed for good: {}: {}",
             op.name(),
-            failure.code,
-            failure.message
+            crate::report::text::escape(resource),
+            crate::report::text::escape(&failure.code),
+            crate::report::text::escape(&failure.message)
         );
         lock(&self.errors).push(CollectionError {
             operation: op.name().to_string(),

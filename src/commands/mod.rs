@@ -4,6 +4,7 @@ mod check;
 mod collect;
 mod docs;
 mod facts;
+pub mod fix;
 pub mod output;
 mod rules;
 mod scan;
@@ -93,6 +94,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Rules(command) => rules::run(command),
         Command::Completions { shell } => docs::completions(*shell),
         Command::Man => docs::man(),
+        Command::Fix(command) => fix::run(command, &ui),
     };
     match result {
         Ok(outcome) => outcome,

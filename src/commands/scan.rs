@@ -29,11 +29,16 @@ pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
     if let Some(path) = &args.json_output {
         requested.push((Format::Json, "--json", Some(path)));
     }
-    let flags: Vec<_> = requested
+    let mut flags: Vec<_> = requested
         .iter()
         .map(|(_, flag, path)| (*flag, *path))
         .collect();
-    let outputs = output::prepare(&flags)?;
+    if let Some(path) = &args.plan_out {
+        flags.push(("--plan-out", Some(path)));
+    }
+    let mut outputs = output::prepare(&flags)?;
+    let plan_out = args.plan_out.as_ref().and_then(|_| outputs.pop());
+    let fix = super::fix::prepare(args, plan_out)?;
     let (config, rules) =
         crate::app::load_policy(args.policy.config.as_deref(), &args.policy.rule_dirs)?;
     let baseline = args
@@ -107,11 +112,27 @@ pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
             }
         }
     };
-    for ((format, _, _), output) in requested.iter().zip(outputs) {
+    // The plan and the apply report follow a report people read on stdout; after JSON or
+    // SARIF on stdout they go to stderr, so stdout stays one document.
+    let plan_on_stdout = !matches!(outputs.first(), Some(Output::Stdout))
+        || matches!(args.format, Format::Text | Format::Concise);
+    for ((format, _, _), output) in requested.iter().zip(outputs.drain(..)) {
         let text = render(*format, &output);
         output.write(&text)?;
     }
-    Ok(verdict.outcome)
+    match fix {
+        Some(fix) => super::fix::after_scan(
+            args,
+            fix,
+            &inventory,
+            &result,
+            &config,
+            plan_on_stdout,
+            verdict.outcome,
+            ui,
+        ),
+        None => Ok(verdict.outcome),
+    }
 }
 
 fn warn_about_suppressions(result: &report::ScanResult, config: &Config, ui: &Ui) {

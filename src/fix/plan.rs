@@ -2,15 +2,19 @@
 //!
 //! Plans only ever tighten: a value a plan would loosen (BLOCK → ALLOW) is kept as it is.
 
+use super::model::{
+    loosening, tighter, Action, ClosedFinding, Mode, Plan, State, Target, ALLOW, BLOCK, GROUP_KEYS,
+    INHERIT, PLAN_VERSION,
+};
+use super::safety;
 use crate::arn;
 use crate::facts::model::{GroupFacts, PackageFacts};
-use crate::finding::{FixCall, PlannedFix, Safety};
+use crate::facts::Facts;
+use crate::finding::{Finding, FixCall, PlannedFix, Safety};
+use crate::inventory::Inventory;
 use crate::rules::{FixSpec, FixTarget, OriginValue};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
-
-const ALLOW: &str = "ALLOW";
-const BLOCK: &str = "BLOCK";
+use std::collections::{BTreeMap, HashMap};
 
 /// The AWS defaults for a package's history, as (publish, upstream): published directly
 /// (INTERNAL versions) `ALLOW, BLOCK`; ingested from a public registry (EXTERNAL) `BLOCK, ALLOW`
@@ -214,4 +218,228 @@ pub fn plan_group(spec: &FixSpec, group: &GroupFacts) -> Option<PlannedFix> {
         description,
         calls,
     })
+}
+
+/// The state of a package record in the inventory: absent, or its origin restrictions (an
+/// old record without any behaves as ALLOW/ALLOW).
+fn package_state(entry: Option<&crate::inventory::PackageEntry>) -> State {
+    let Some(entry) = entry else {
+        return State::absent();
+    };
+    let (publish, upstream) = entry
+        .package
+        .origin_configuration
+        .as_ref()
+        .and_then(|c| c.restrictions.as_ref())
+        .map_or((ALLOW.to_string(), ALLOW.to_string()), |r| {
+            (
+                r.publish.as_str().to_string(),
+                r.upstream.as_str().to_string(),
+            )
+        });
+    State {
+        exists: true,
+        restrictions: BTreeMap::from([
+            ("publish".to_string(), publish),
+            ("upstream".to_string(), upstream),
+        ]),
+    }
+}
+
+/// The state of a package group: absent, or its own modes (a missing mode is INHERIT, or
+/// ALLOW on the root, which cannot inherit).
+pub fn group_state(group: Option<&crate::inventory::PackageGroupDescription>) -> State {
+    let Some(group) = group else {
+        return State::absent();
+    };
+    let root = group.pattern.as_deref() == Some("/*");
+    let restrictions = group
+        .origin_configuration
+        .as_ref()
+        .and_then(|c| c.restrictions.as_ref());
+    let modes = GROUP_KEYS
+        .iter()
+        .map(|key| {
+            let mode = restrictions
+                .and_then(|r| r.get(&crate::inventory::RestrictionType::from(*key)))
+                .and_then(|r| r.mode.as_ref())
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_else(|| if root { ALLOW } else { INHERIT }.to_string());
+            (key.to_string(), mode)
+        })
+        .collect();
+    State {
+        exists: true,
+        restrictions: modes,
+    }
+}
+
+/// `after` for one requested change on top of `before`, never loosening: a mode already
+/// tighter than the request stays; a new resource takes the request as it is.
+fn tightened(target: &Target, before: &State, requested: &BTreeMap<String, String>) -> State {
+    let mut after = before.clone();
+    after.exists = true;
+    for (key, wanted) in requested {
+        let current = if before.exists { before.get(key) } else { None };
+        let value = match current {
+            None => wanted.clone(),
+            Some(current) if target.is_group() && current == INHERIT && wanted != BLOCK => {
+                current.to_string()
+            }
+            Some(current) => tighter(current, wanted).to_string(),
+        };
+        after.restrictions.insert(key.clone(), value);
+    }
+    after
+}
+
+fn text_param(call: &FixCall, key: &str) -> Option<String> {
+    call.parameters
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// The target and the requested restrictions of one planned call; `None` for calls that are
+/// part of another (CreatePackageGroup precedes its group's update).
+fn call_target(call: &FixCall) -> Option<(Target, BTreeMap<String, String>)> {
+    let restrictions: BTreeMap<String, String> = call
+        .parameters
+        .get("restrictions")
+        .and_then(Value::as_object)
+        .map(|map| {
+            map.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let target = match call.operation.as_str() {
+        "PutPackageOriginConfiguration" => Target::Package {
+            domain_owner: text_param(call, "domainOwner")?,
+            domain: text_param(call, "domain")?,
+            repository: text_param(call, "repository")?,
+            format: text_param(call, "format")?,
+            namespace: text_param(call, "namespace"),
+            name: text_param(call, "package")?,
+        },
+        "UpdatePackageGroupOriginConfiguration" => Target::PackageGroup {
+            domain_owner: text_param(call, "domainOwner")?,
+            domain: text_param(call, "domain")?,
+            pattern: text_param(call, "packageGroup")?,
+        },
+        _ => return None,
+    };
+    Some((target, restrictions))
+}
+
+/// Merges the planned fixes of the unsuppressed findings into one action per resource, with
+/// the inventory's state as *before*. Suppressed findings are accepted risks: not fixed.
+pub fn build(inventory: &Inventory, findings: &[Finding], facts: &Facts, mode: Mode) -> Plan {
+    let index = safety::Index::new(facts);
+    let mut packages = HashMap::new();
+    let mut groups = HashMap::new();
+    for domain in &inventory.domains {
+        let name = domain.domain.name.as_deref().unwrap_or_default();
+        for group in &domain.package_groups {
+            if let Some(pattern) = group.group.pattern.as_deref() {
+                groups.insert((name, pattern), &group.group);
+            }
+        }
+        for repository in &domain.repositories {
+            let repo = repository.repository.name.as_deref().unwrap_or_default();
+            for entry in &repository.packages {
+                let p = &entry.package;
+                packages.insert(
+                    (
+                        name,
+                        repo,
+                        p.format.as_ref().map(|f| f.as_str()).unwrap_or_default(),
+                        p.namespace.as_deref().unwrap_or_default(),
+                        p.package.as_deref().unwrap_or_default(),
+                    ),
+                    entry,
+                );
+            }
+        }
+    }
+    let mut actions: BTreeMap<(bool, Target), Action> = BTreeMap::new();
+    for finding in findings.iter().filter(|f| f.suppression.is_none()) {
+        let Some(fix) = &finding.fix else { continue };
+        for call in &fix.calls {
+            let Some((target, requested)) = call_target(call) else {
+                continue;
+            };
+            let before = match &target {
+                Target::Package {
+                    domain,
+                    repository,
+                    format,
+                    namespace,
+                    name,
+                    ..
+                } => package_state(
+                    packages
+                        .get(&(
+                            domain.as_str(),
+                            repository.as_str(),
+                            format.as_str(),
+                            namespace.as_deref().unwrap_or_default(),
+                            name.as_str(),
+                        ))
+                        .copied(),
+                ),
+                Target::PackageGroup {
+                    domain, pattern, ..
+                } => group_state(groups.get(&(domain.as_str(), pattern.as_str())).copied()),
+            };
+            let risk = index.risk(call);
+            let safety = if risk.is_some() {
+                Safety::Unsafe
+            } else {
+                fix.safety
+            };
+            let closed = ClosedFinding {
+                fingerprint: finding.fingerprint.clone(),
+                rule_id: finding.rule_id.clone(),
+                resource: finding.resource.arn.clone(),
+            };
+            let action = actions
+                .entry((target.is_group(), target.clone()))
+                .or_insert_with(|| Action {
+                    after: before.clone(),
+                    before,
+                    target: target.clone(),
+                    safety: Safety::Safe,
+                    safety_reason: None,
+                    findings: Vec::new(),
+                });
+            // Merging: each request tightens what the earlier ones left.
+            action.after = tightened(&target, &action.after, &requested);
+            if safety == Safety::Unsafe {
+                action.safety = Safety::Unsafe;
+                if action.safety_reason.is_none() {
+                    action.safety_reason = Some(
+                        risk.unwrap_or_else(|| "the rule declares this fix unsafe".to_string()),
+                    );
+                }
+            }
+            if !action.findings.contains(&closed) {
+                action.findings.push(closed);
+            }
+        }
+    }
+    let actions = actions
+        .into_values()
+        .filter(|action| loosening(&action.target, &action.before, &action.after).is_none())
+        .map(|mut action| {
+            action.findings.sort();
+            action
+        })
+        .collect();
+    Plan {
+        plan_version: PLAN_VERSION,
+        mode,
+        region: inventory.region.clone(),
+        actions,
+    }
 }

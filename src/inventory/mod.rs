@@ -6,6 +6,7 @@
 
 mod raw;
 mod validate;
+pub use validate::{check_name, NameKind};
 mod wire;
 
 pub use wire::*;

@@ -145,6 +145,26 @@ const REGION: Syntax = Syntax {
     rule: "a region like `us-east-1` (2 to 4 lower-case letters, `-`-separated words, `-` and 1 or 2 digits)",
 };
 
+/// Kinds of names the command line takes, checked by the same rules as the inventory.
+#[derive(Debug, Clone, Copy)]
+pub enum NameKind {
+    Domain,
+    Repository,
+    Account,
+    Region,
+}
+
+/// `Err("invalid domain name \"X\": expected …")` when `text` is not a valid name of `kind`.
+pub fn check_name(kind: NameKind, text: &str) -> Result<(), String> {
+    let syntax = match kind {
+        NameKind::Domain => &DOMAIN_NAME,
+        NameKind::Repository => &REPOSITORY_NAME,
+        NameKind::Account => &ACCOUNT_ID,
+        NameKind::Region => &REGION,
+    };
+    check("", syntax, text).map_err(|invalid| invalid.message)
+}
+
 fn check(at: &str, syntax: &Syntax, text: &str) -> Result<(), Invalid> {
     let length = text.chars().count();
     let problem = if length < syntax.min || length > syntax.max {

@@ -607,6 +607,17 @@ fn sarif_result(finding: &Finding, rule_index: &BTreeMap<&str, i64>) -> sarif::R
     properties.insert("arn".to_string(), json!(resource.arn));
     properties.insert("resourceType".to_string(), json!(resource.kind));
     properties.insert("severity".to_string(), json!(finding.severity.as_str()));
+    // The safety computed from the facts, as in the JSON report's `fix.safety`: whether the
+    // planned fix would stop a flow that exists today.
+    if let Some(fix) = &finding.fix {
+        properties.insert(
+            "fixSafety".to_string(),
+            json!(match fix.safety {
+                crate::finding::Safety::Safe => "safe",
+                crate::finding::Safety::Unsafe => "unsafe",
+            }),
+        );
+    }
     let mut sarif_result = sarif::Result::builder()
         .rule_id(finding.rule_id.clone())
         .level(level(finding.severity))

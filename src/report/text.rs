@@ -237,7 +237,7 @@ pub fn render(result: &ScanResult, verdict: &Verdict, layout: &Layout) -> String
                     let safety = match fix.safety {
                         Safety::Safe => "safe",
                         Safety::Unsafe => {
-                            "unsafe: review first, it may also stop internal versions"
+                            "unsafe: review first, it would stop a flow that exists today"
                         }
                     };
                     let line = format!("fix ({safety}): {}", fix.description);

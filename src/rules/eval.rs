@@ -258,7 +258,7 @@ fn evaluate_subject<S: Subject>(
                     format!("`when` returned a {}, not a bool", other.type_of()),
                 ))
             }
-            Err(e) => return Err(error(rule, format!("`when` failed: {e}"))),
+            Err(e) => return Err(error(rule, format!("`when` failed: {}", cel_error(&e)))),
         }
         let facts =
             json.get_or_insert_with(|| serde_json::to_value(subject).unwrap_or(Value::Null));
@@ -280,6 +280,53 @@ fn evaluate_subject<S: Subject>(
         findings.push(finding);
     }
     Ok(findings)
+}
+
+/// A CEL runtime error in words: the crate's own messages print the values involved with
+/// `Debug`, which would put fact values (and Rust syntax) in an error line. Types say enough.
+#[allow(deprecated)]
+fn cel_error(error: &cel::ExecutionError) -> String {
+    use cel::ExecutionError as E;
+    match error {
+        E::UnsupportedTargetType { target } => {
+            format!("invalid argument of type {}", target.type_of())
+        }
+        E::NotSupportedAsMethod { method, target } => {
+            format!("method `{method}` does not apply to a {}", target.type_of())
+        }
+        E::UnsupportedKeyType(value) => format!("a {} cannot be a map key", value.type_of()),
+        E::ValuesNotComparable(a, b) => {
+            format!("a {} cannot be compared to a {}", a.type_of(), b.type_of())
+        }
+        E::UnsupportedUnaryOperator(op, value) => {
+            format!("operator `{op}` does not apply to a {}", value.type_of())
+        }
+        E::UnsupportedBinaryOperator(op, a, b) | E::Overflow(op, a, b) => format!(
+            "operator `{op}` does not apply to a {} and a {}{}",
+            a.type_of(),
+            b.type_of(),
+            if matches!(error, E::Overflow(..)) {
+                " (overflow)"
+            } else {
+                ""
+            }
+        ),
+        E::UnsupportedMapIndex(value) | E::UnsupportedListIndex(value) => {
+            format!("a {} cannot be an index", value.type_of())
+        }
+        E::UnsupportedIndex(index, target) => {
+            format!("a {} cannot index a {}", index.type_of(), target.type_of())
+        }
+        E::DivisionByZero(_) => "division by zero".to_string(),
+        E::RemainderByZero(_) => "remainder by zero".to_string(),
+        E::IndexOutOfBounds(_) => "list index out of bounds".to_string(),
+        E::DuplicateKey(value) => format!("repeated map key of type {}", value.type_of()),
+        E::UnsupportedFunctionCallIdentifierType(_) | E::UnsupportedFieldsConstruction(_) => {
+            "unsupported expression".to_string()
+        }
+        // The remaining variants carry no values: their own text is plain.
+        other => other.to_string(),
+    }
 }
 
 /// The value at a fact path such as `pkg.versions.internal`.
@@ -359,6 +406,19 @@ pub fn render(value: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn runtime_errors_name_types_not_values() {
+        let error = cel::ExecutionError::UnsupportedBinaryOperator(
+            "add",
+            cel::Value::Int(1),
+            cel::Value::String(std::sync::Arc::new("secret".to_string())),
+        );
+        assert_eq!(
+            cel_error(&error),
+            "operator `add` does not apply to a int and a string"
+        );
+    }
 
     #[test]
     fn interpolation_renders_facts() {

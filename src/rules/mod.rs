@@ -1012,7 +1012,9 @@ remediation = "r"
                 "{when}"
             );
         }
-        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // Unbounded, these hang for minutes or exhaust memory; the bound is generous because
+        // the machine running the tests may be loaded.
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
         // Within budget, the same shapes evaluate as before.
         let small = format!("['ab']{}[0].size() == 64", ".map(x, x + x)".repeat(5));
         let rule = load(&small).unwrap_or_else(|e| panic!("{e}"));

@@ -89,6 +89,25 @@ impl ApiError {
         )
     }
 
+    /// No SigV4 at all: neither an `Authorization` header nor presigned query parameters.
+    pub fn missing_authentication_token() -> Self {
+        Self::new(
+            403,
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        )
+    }
+
+    /// SigV4 is there but cannot be read: a part is missing or malformed.
+    pub fn incomplete_signature(message: impl Into<String>) -> Self {
+        Self::new(400, "IncompleteSignatureException", message)
+    }
+
+    /// SigV4 is well formed but scoped to another service.
+    pub fn invalid_signature(message: impl Into<String>) -> Self {
+        Self::new(403, "InvalidSignatureException", message)
+    }
+
     /// The JSON body: `__type`, `message` and the extra members.
     pub fn body(&self) -> Value {
         let mut body = Map::new();

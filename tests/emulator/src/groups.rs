@@ -7,6 +7,8 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::ops::{check_deny, group_modes, paged, restriction_types, Coordinates, Request, Scope};
+use crate::side::Side;
+use crate::writes::read_tags;
 use caguard::facts::groups::{GroupTree, RESTRICTION_TYPES};
 use caguard::facts::pattern::{GroupPattern, MatchStrength};
 use caguard::inventory::{
@@ -17,10 +19,42 @@ use caguard::inventory::{
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The user guide writes PyPI patterns with a `python` format token (`/python//requests`), the
+/// API's format is `pypi`. The emulator treats both spellings as one group: a new group is
+/// stored as `/pypi/...`, and a request in either spelling addresses the stored group, so two
+/// groups can never match the same packages.
+pub fn canonical(text: &str) -> String {
+    match text.strip_prefix("/python/") {
+        Some(rest) => format!("/pypi/{rest}"),
+        None => text.to_string(),
+    }
+}
+
+fn same_group(a: &str, b: &str) -> bool {
+    a == b || canonical(a) == canonical(b)
+}
+
+/// The tree's own spelling of `pattern` (an inventory may store `/python/...`), else itself.
+fn resolve(tree: &GroupTree, pattern: GroupPattern) -> GroupPattern {
+    tree.patterns()
+        .find(|candidate| same_group(candidate.as_str(), pattern.as_str()))
+        .cloned()
+        .unwrap_or(pattern)
+}
+
+/// A group pattern, checked against the documented grammar, in canonical spelling.
+fn parse_pattern(text: &str, member: &str) -> ApiResult<GroupPattern> {
+    GroupPattern::parse(&canonical(text)).map_err(|error| {
+        ApiError::validation(format!(
+            "Value '{text}' at '{member}' is not a valid package group pattern: {error}"
+        ))
+    })
+}
+
 /// A group pattern from the query, checked against the documented grammar.
 fn read_pattern(request: &Request) -> ApiResult<GroupPattern> {
     let text = request.query.required("package-group")?;
-    GroupPattern::parse(text).map_err(|error| {
+    GroupPattern::parse(&canonical(text)).map_err(|error| {
         ApiError::validation(format!(
             "Value '{text}' at 'packageGroup' is not a valid package group pattern: {error}"
         ))
@@ -41,7 +75,15 @@ fn stored_index(domain: &DomainEntry, pattern: &str) -> Option<usize> {
 
 fn exists(tree: &GroupTree, pattern: &str) -> bool {
     tree.patterns()
-        .any(|candidate| candidate.as_str() == pattern)
+        .any(|candidate| same_group(candidate.as_str(), pattern))
+}
+
+/// The ARNs of every group of a domain, the implicit root included (tag targets).
+pub fn group_arns(scope: &Scope, domain: &DomainEntry) -> Vec<String> {
+    let tree = GroupTree::build(domain);
+    tree.patterns()
+        .filter_map(|pattern| reference(scope, domain, pattern.as_str()).arn)
+        .collect()
 }
 
 fn group_not_found(scope: &Scope, pattern: &str) -> ApiError {
@@ -160,18 +202,19 @@ fn locate_group(
     if !exists(&tree, pattern.as_str()) {
         return Err(group_not_found(&scope, pattern.as_str()));
     }
+    let pattern = resolve(&tree, pattern);
     Ok((scope, domain, pattern, tree))
 }
 
 pub fn list_package_groups(inventory: &mut Inventory, request: &Request) -> ApiResult<Value> {
     let scope = Scope::read(inventory, &request.query)?;
-    let prefix = request.query.optional("prefix").unwrap_or("");
+    let prefix = canonical(request.query.optional("prefix").unwrap_or(""));
     check_deny(request, &[scope.domain_arn()])?;
     let domain = &inventory.domains[scope.find(inventory)?];
     let tree = GroupTree::build(domain);
     let items = tree
         .patterns()
-        .filter(|pattern| pattern.as_str().starts_with(prefix))
+        .filter(|pattern| canonical(pattern.as_str()).starts_with(&prefix))
         .map(|pattern| json!(describe(&scope, domain, &tree, pattern.as_str())))
         .collect();
     paged(request, "packageGroups", items)
@@ -258,6 +301,7 @@ pub fn list_associated_packages(inventory: &mut Inventory, request: &Request) ->
     check_deny(request, &[scope.group_arn(pattern.as_str())])?;
     let domain = &inventory.domains[scope.find(inventory)?];
     let mut tree = GroupTree::build(domain);
+    let pattern = resolve(&tree, pattern);
     if !exists(&tree, pattern.as_str()) {
         if !preview {
             return Err(group_not_found(&scope, pattern.as_str()));
@@ -317,7 +361,11 @@ fn optional_string(body: &Map<String, Value>, key: &str) -> ApiResult<Option<Str
     }
 }
 
-pub fn create_package_group(inventory: &mut Inventory, request: &Request) -> ApiResult<Value> {
+pub fn create_package_group(
+    inventory: &mut Inventory,
+    side: &mut Side,
+    request: &Request,
+) -> ApiResult<Value> {
     let scope = Scope::read(inventory, &request.query)?;
     let text = match request.body.get("packageGroup") {
         Some(Value::String(text)) => text.clone(),
@@ -327,19 +375,10 @@ pub fn create_package_group(inventory: &mut Inventory, request: &Request) -> Api
             ))
         }
     };
-    let pattern = GroupPattern::parse(&text).map_err(|error| {
-        ApiError::validation(format!(
-            "'{text}' is not a valid package group pattern: {error}"
-        ))
-    })?;
+    let pattern = parse_pattern(&text, "packageGroup")?;
     let contact_info = optional_string(&request.body, "contactInfo")?;
     let description = optional_string(&request.body, "description")?;
-    if !matches!(
-        request.body.get("tags"),
-        None | Some(Value::Null) | Some(Value::Array(_))
-    ) {
-        return Err(ApiError::validation("tags must be a list"));
-    }
+    let tags = read_tags(&request.body, "tags")?;
     check_deny(request, &[scope.group_arn(pattern.as_str())])?;
     let index = scope.find(inventory)?;
     let domain = &mut inventory.domains[index];
@@ -386,6 +425,54 @@ pub fn create_package_group(inventory: &mut Inventory, request: &Request) -> Api
         },
         allowed_repositories: BTreeMap::new(),
     });
+    refresh(&scope, domain);
+    side.set_tags(&scope.group_arn(pattern.as_str()), tags);
+    let tree = GroupTree::build(domain);
+    Ok(json!({ "packageGroup": describe(&scope, domain, &tree, pattern.as_str()) }))
+}
+
+/// UpdatePackageGroup changes only `contactInfo` and `description`, never the pattern or the
+/// origin configuration (those have their own operations).
+pub fn update_package_group(inventory: &mut Inventory, request: &Request) -> ApiResult<Value> {
+    let scope = Scope::read(inventory, &request.query)?;
+    let text = match request.body.get("packageGroup") {
+        Some(Value::String(text)) => text.clone(),
+        _ => {
+            return Err(ApiError::validation(
+                "packageGroup is required and must be a string",
+            ))
+        }
+    };
+    let pattern = parse_pattern(&text, "packageGroup")?;
+    let contact_info = optional_string(&request.body, "contactInfo")?;
+    let description = optional_string(&request.body, "description")?;
+    check_deny(request, &[scope.group_arn(pattern.as_str())])?;
+    let index = scope.find(inventory)?;
+    let domain = &mut inventory.domains[index];
+    let tree = GroupTree::build(domain);
+    if !exists(&tree, pattern.as_str()) {
+        return Err(group_not_found(&scope, pattern.as_str()));
+    }
+    let pattern = resolve(&tree, pattern);
+    let position = match stored_index(domain, pattern.as_str()) {
+        Some(position) => position,
+        None => {
+            // The implicit root becomes explicit on its first change.
+            let root = describe(&scope, domain, &tree, pattern.as_str());
+            domain.package_groups.push(PackageGroupEntry {
+                group: root,
+                allowed_repositories: BTreeMap::new(),
+            });
+            domain.package_groups.len() - 1
+        }
+    };
+    let group = &mut domain.package_groups[position].group;
+    if let Some(contact_info) = contact_info {
+        group.contact_info = Some(contact_info);
+    }
+    if let Some(description) = description {
+        group.description = Some(description);
+    }
     refresh(&scope, domain);
     let tree = GroupTree::build(domain);
     Ok(json!({ "packageGroup": describe(&scope, domain, &tree, pattern.as_str()) }))

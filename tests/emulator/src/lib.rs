@@ -1,10 +1,11 @@
 //! A CodeArtifact emulator speaking the real REST-JSON protocol, for caguard's tests and demos.
 //!
 //! It serves one [`Inventory`] on 127.0.0.1, routes on method + path exactly as
-//! botocore's `service-2.json` does, answers with the model's response shapes and errors,
-//! changes its state on writes, and injects faults (latency, throttling, 5xx, AccessDenied,
-//! failing writes) deterministically under a seed. Point the real SDK at it with an endpoint
-//! override and static credentials:
+//! botocore's `service-2.json` does, checks SigV4's shape ([`auth`]) and every request against
+//! the embedded model's input shapes ([`model`]), answers with the model's response shapes
+//! and errors, changes its state on writes, and injects faults (latency, throttling, 5xx,
+//! AccessDenied, failing writes) deterministically under a seed. Point the real SDK at it with
+//! an endpoint override and static credentials:
 //!
 //! ```no_run
 //! # async fn demo(inventory: caguard::inventory::Inventory) -> std::io::Result<()> {
@@ -17,15 +18,27 @@
 //!
 //! Besides the API it answers `GET /__emulator/stats` (requests per operation) and
 //! `GET /__emulator/inventory` (the current state).
+//!
+//! On the same port it serves STS (`GetCallerIdentity`, `AssumeRole`), and with
+//! [`Emulator::start_accounts`] several accounts, each seeing its own domains and what other
+//! accounts' domain policies grant it (see the `accounts` and `sts` modules).
 
+mod accounts;
+pub mod auth;
 mod error;
 mod faults;
 pub mod generate;
 mod groups;
+pub mod model;
 mod ops;
 mod request;
 mod routes;
+mod side;
+mod sts;
+mod versions;
+mod writes;
 
+pub use accounts::{AccountsError, Caller};
 pub use error::ApiError;
 pub use faults::glob_match;
 pub use routes::Operation;
@@ -34,7 +47,7 @@ use bytes::Bytes;
 use caguard::inventory::Inventory;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Request as HttpRequest, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::collections::BTreeMap;
@@ -67,6 +80,14 @@ pub struct Options {
     pub default_page_size: usize,
     /// The `Retry-After` seconds sent with an injected ThrottlingException.
     pub retry_after_seconds: u32,
+    /// Keep every successful response body for [`EmulatorHandle::responses`] (tests hand them
+    /// to an output-shape validator). Off by default: a long run would grow without bound.
+    pub record_responses: bool,
+    /// Accounts STS AssumeRole refuses with AccessDenied (12-digit ids).
+    pub deny_assume: Vec<String>,
+    /// Long-term access key ids and the account each belongs to; an unlisted key belongs to
+    /// the default account (the first inventory's).
+    pub access_keys: BTreeMap<String, String>,
 }
 
 impl Default for Options {
@@ -80,18 +101,29 @@ impl Default for Options {
             seed: 0,
             default_page_size: 100,
             retry_after_seconds: 1,
+            record_responses: false,
+            deny_assume: Vec::new(),
+            access_keys: BTreeMap::new(),
         }
     }
 }
 
 /// State shared by all connections of one emulator.
 struct Shared {
-    inventory: Mutex<Inventory>,
+    accounts: Mutex<accounts::Accounts>,
+    identities: sts::Identities,
+    /// State the inventory format has no place for (tags, assets, tokens); always locked after
+    /// `accounts` when both are held.
+    side: Mutex<side::Side>,
+    /// Successful response bodies, when `options.record_responses` is on.
+    responses: Mutex<Vec<(String, serde_json::Value)>>,
     stats: Mutex<BTreeMap<String, u64>>,
     options: Options,
     /// Sequence number of API requests, the input of the fault decisions.
     sequence: AtomicU64,
     writes: AtomicU64,
+    /// When each write request arrived (faulted ones included), for write-rate checks.
+    write_times: Mutex<Vec<std::time::Instant>>,
 }
 
 /// A poisoned lock only means a handler panicked mid-request; the data is still the best
@@ -117,14 +149,54 @@ impl Emulator {
         options: Options,
         port: u16,
     ) -> std::io::Result<EmulatorHandle> {
+        Self::serve(accounts::Accounts::single(inventory), options, port).await
+    }
+
+    /// Starts serving several accounts on 127.0.0.1 with an OS-chosen port. Each domain belongs
+    /// to its `owner` or its ARN's account (one naming neither to the first owner its
+    /// inventory names, else 111122223333); the first inventory's account is the default
+    /// account of long-term keys.
+    /// A caller sees its own account's domains, and another account's domain only when that
+    /// domain's policy allows it the action. Fails with `InvalidInput` when two inventories put
+    /// the same domain name, or two regions, into one account; its inner error is an
+    /// [`AccountsError`] naming the inventory.
+    pub async fn start_accounts(
+        inventories: Vec<Inventory>,
+        options: Options,
+    ) -> std::io::Result<EmulatorHandle> {
+        Self::start_accounts_on_port(inventories, options, 0).await
+    }
+
+    /// [`Emulator::start_accounts`] on 127.0.0.1:`port` (0 lets the OS choose).
+    pub async fn start_accounts_on_port(
+        inventories: Vec<Inventory>,
+        options: Options,
+        port: u16,
+    ) -> std::io::Result<EmulatorHandle> {
+        let accounts = accounts::Accounts::partitioned(inventories)
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
+        Self::serve(accounts, options, port).await
+    }
+
+    async fn serve(
+        accounts: accounts::Accounts,
+        options: Options,
+        port: u16,
+    ) -> std::io::Result<EmulatorHandle> {
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
         let addr = listener.local_addr()?;
+        let identities =
+            sts::Identities::new(accounts.default_account(), options.access_keys.clone());
         let shared = Arc::new(Shared {
-            inventory: Mutex::new(inventory),
+            accounts: Mutex::new(accounts),
+            identities,
+            side: Mutex::new(side::Side::default()),
+            responses: Mutex::new(Vec::new()),
             stats: Mutex::new(BTreeMap::new()),
             options,
             sequence: AtomicU64::new(0),
             writes: AtomicU64::new(0),
+            write_times: Mutex::new(Vec::new()),
         });
         let server = tokio::spawn(accept_loop(listener, shared.clone()));
         Ok(EmulatorHandle {
@@ -165,9 +237,46 @@ impl EmulatorHandle {
             .unwrap_or(0)
     }
 
-    /// The current state.
+    /// Write requests received (every write operation, faulted ones included).
+    pub fn writes(&self) -> u64 {
+        lock(&self.shared.write_times).len() as u64
+    }
+
+    /// When each write request arrived, in order.
+    pub fn write_times(&self) -> Vec<std::time::Instant> {
+        lock(&self.shared.write_times).clone()
+    }
+
+    /// The current state; with several accounts, every account's domains in one inventory.
     pub fn inventory(&self) -> Inventory {
-        lock(&self.shared.inventory).clone()
+        lock(&self.shared.accounts).merged()
+    }
+
+    /// The current state of one account (`None`: the emulator holds nothing for it). With one
+    /// inventory (`Emulator::start`) its account is the first owner it names.
+    pub fn account_inventory(&self, account: &str) -> Option<Inventory> {
+        lock(&self.shared.accounts)
+            .worlds()
+            .iter()
+            .find(|world| world.account == account)
+            .map(|world| world.inventory.clone())
+    }
+
+    /// The accounts holding state, the default account (of long-term keys) first.
+    pub fn accounts(&self) -> Vec<String> {
+        lock(&self.shared.accounts)
+            .worlds()
+            .iter()
+            .map(|world| world.account.clone())
+            .collect()
+    }
+
+    /// (operation name, JSON body) of every successful API response so far, in order; empty
+    /// unless [`Options::record_responses`] is set. GetPackageVersionAsset, whose body is the
+    /// asset's bytes, is recorded as an object of its header members (`assetName`,
+    /// `packageVersion`, `packageVersionRevision`).
+    pub fn responses(&self) -> Vec<(String, serde_json::Value)> {
+        lock(&self.shared.responses).clone()
     }
 }
 
@@ -239,6 +348,33 @@ fn error_response(error: &ApiError, request_id: &str) -> Response<Full<Bytes>> {
     response
 }
 
+impl ops::Reply {
+    fn into_response(self, request_id: &str) -> Response<Full<Bytes>> {
+        match self {
+            ops::Reply::Json(body) => json_response(200, &body, request_id),
+            ops::Reply::Blob { bytes, headers, .. } => {
+                let mut response = Response::new(Full::new(Bytes::from(bytes)));
+                let map = response.headers_mut();
+                map.insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/octet-stream"),
+                );
+                if let Ok(value) = HeaderValue::from_str(request_id) {
+                    map.insert("x-amzn-requestid", value);
+                }
+                for (name, value) in headers {
+                    // Asset names may hold characters a header cannot carry; those are left
+                    // out rather than sent mangled.
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        map.insert(name, value);
+                    }
+                }
+                response
+            }
+        }
+    }
+}
+
 fn request_id(sequence: u64) -> String {
     format!("00000000-0000-4000-8000-{sequence:012x}")
 }
@@ -246,9 +382,16 @@ fn request_id(sequence: u64) -> String {
 async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Full<Bytes>> {
     let method = request.method().as_str().to_string();
     let path = request.uri().path().to_string();
-    if let Some(response) = control(shared, &method, &path) {
+    if let Some(response) = control(shared, &method, &path, request.uri().query()) {
         return response;
     }
+    // CodeArtifact has nothing at `/`; STS has nothing elsewhere.
+    if path == "/" {
+        return handle_root(shared, request).await;
+    }
+    // Only the key id matters here: a missing or malformed header is refused below.
+    let credential = sts::Credential::read(request.headers(), request.uri().query()).ok();
+    let raw_query = request.uri().query().map(str::to_string);
     let sequence = shared.sequence.fetch_add(1, Ordering::SeqCst);
     let id = request_id(sequence);
     let operation = Operation::route(&method, &path);
@@ -259,22 +402,22 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
                 .to_string(),
         )
         .or_insert(0) += 1;
+    if operation.is_some_and(Operation::is_write) {
+        lock(&shared.write_times).push(std::time::Instant::now());
+    }
     let options = &shared.options;
     if !options.latency.is_zero() {
         tokio::time::sleep(options.latency).await;
     }
-    let Some(operation) = operation else {
+    // The model knows all 48 operations; the router only those this emulator serves.
+    // Authentication and validation follow the model, so an operation that is not served
+    // still refuses what AWS would refuse before answering UnknownOperation.
+    let modelled = model::operation_at(&method, &path);
+    if operation.is_none() && modelled.is_none() {
         return error_response(&ApiError::unknown_operation(&method, &path), &id);
-    };
-    let signed = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("AWS4-HMAC-SHA256 "));
-    if !signed {
-        let error = ApiError::access_denied(
-            "Missing Authentication Token: requests must be signed with SigV4",
-        );
+    }
+    let query = request::Query::parse(request.uri().query());
+    if let Err(error) = auth::authenticate(request.headers(), &query, "codeartifact") {
         return error_response(&error, &id);
     }
     match faults::decide(
@@ -294,6 +437,30 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
         }
         faults::Fault::None => {}
     }
+    let headers = request.headers().clone();
+    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return error_response(
+                &ApiError::cannot_parse("request body unreadable or over 1 MiB"),
+                &id,
+            )
+        }
+    };
+    if let Some(modelled) = modelled {
+        let parts = model::RequestParts {
+            path: &path,
+            query: &query,
+            headers: &headers,
+            body: &body,
+        };
+        if let Err(error) = model::validate_request(modelled, &parts) {
+            return error_response(&error, &id);
+        }
+    }
+    let Some(operation) = operation else {
+        return error_response(&ApiError::unknown_operation(&method, &path), &id);
+    };
     if operation.is_write() {
         let written = shared.writes.fetch_add(1, Ordering::SeqCst);
         if options
@@ -306,19 +473,19 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
             return error_response(&error, &id);
         }
     }
-    let query = request::Query::parse(request.uri().query());
-    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => {
-            return error_response(
-                &ApiError::cannot_parse("request body unreadable or over 1 MiB"),
-                &id,
-            )
+    // PublishPackageVersion's only header member, `assetSHA256` (shape SHA256).
+    let sha256 = headers
+        .get("x-amz-content-sha256")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string);
+    // A blob payload (PublishPackageVersion's asset) is not JSON.
+    let (body, payload) = if modelled.is_some_and(model::OperationModel::has_blob_payload) {
+        (serde_json::Map::new(), body)
+    } else {
+        match request::parse_body(&body) {
+            Ok(parsed) => (parsed, Bytes::new()),
+            Err(error) => return error_response(&error, &id),
         }
-    };
-    let body = match request::parse_body(&body) {
-        Ok(body) => body,
-        Err(error) => return error_response(&error, &id),
     };
     let call = ops::Request {
         operation,
@@ -327,16 +494,106 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
         deny: &options.deny,
         default_page_size: options.default_page_size,
         now: now(),
+        payload,
+        sha256,
     };
-    let result = ops::execute(&mut lock(&shared.inventory), &call);
+    let caller = shared
+        .identities
+        .caller(credential.as_ref().map(|c| c.access_key_id.as_str()));
+    let result = {
+        let mut accounts = lock(&shared.accounts);
+        let mut side = lock(&shared.side);
+        accounts
+            .target(&caller, operation, raw_query.as_deref(), &call.body)
+            .and_then(|account| execute_in(&mut accounts, &mut side, &account, &call))
+    };
     match result {
-        Ok(body) => json_response(200, &body, &id),
+        Ok(reply) => {
+            if options.record_responses {
+                lock(&shared.responses).push((operation.name().to_string(), reply.record()));
+            }
+            reply.into_response(&id)
+        }
         Err(error) => error_response(&error, &id),
     }
 }
 
+/// Runs the operation against `account`'s state. An account the emulator holds nothing for
+/// gets an empty state, kept only if the operation put a domain into it.
+fn execute_in(
+    accounts: &mut accounts::Accounts,
+    side: &mut side::Side,
+    account: &str,
+    call: &ops::Request,
+) -> Result<ops::Reply, ApiError> {
+    if let Some(inventory) = accounts.world_mut(account) {
+        return ops::execute(inventory, side, call);
+    }
+    let mut scratch = accounts.empty();
+    let result = ops::execute(&mut scratch, side, call);
+    if !scratch.domains.is_empty() {
+        accounts.adopt(account, scratch);
+    }
+    result
+}
+
+/// A request at `/`: STS when signed for `sts` (or unsigned with an `Action`), else the
+/// CodeArtifact answer for an unrouted request. STS requests get `--latency-ms` but no other
+/// fault, and count as `sts:ACTION`.
+async fn handle_root(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Full<Bytes>> {
+    let method = request.method().as_str().to_string();
+    let sequence = shared.sequence.fetch_add(1, Ordering::SeqCst);
+    let id = request_id(sequence);
+    let credential = sts::Credential::read(request.headers(), request.uri().query());
+    let query = request.uri().query().map(str::to_string);
+    let form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let params = sts::Params::parse(query.as_deref(), form.then_some(&body[..]));
+    let count = |name: &str| *lock(&shared.stats).entry(name.to_string()).or_insert(0) += 1;
+    if !shared.options.latency.is_zero() {
+        tokio::time::sleep(shared.options.latency).await;
+    }
+    if !sts::is_sts(&params, credential.as_ref().ok()) {
+        count("UnknownOperation");
+        let error = match &credential {
+            Ok(credential) => ApiError::unknown_operation(
+                &method,
+                &format!(
+                    "/ (signed for `{}`: this emulator serves codeartifact and sts only)",
+                    credential.service
+                ),
+            ),
+            Err(_) => ApiError::unknown_operation(&method, "/"),
+        };
+        return error_response(&error, &id);
+    }
+    let answer = sts::execute(
+        &shared.identities,
+        &shared.options.deny_assume,
+        &params,
+        credential,
+        now() as u64,
+        &id,
+    );
+    count(answer.action);
+    sts::http_response(&answer.result, &id)
+}
+
 /// The emulator's own routes, outside the API: no signature, no faults, not counted.
-fn control(shared: &Shared, method: &str, path: &str) -> Option<Response<Full<Bytes>>> {
+/// `/__emulator/inventory?account=ID` is one account's state (404 when it holds nothing).
+fn control(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+) -> Option<Response<Full<Bytes>>> {
     if method != "GET" {
         return None;
     }
@@ -347,7 +604,24 @@ fn control(shared: &Shared, method: &str, path: &str) -> Option<Response<Full<By
             Some(json_response(200, &serde_json::json!(stats), id))
         }
         "/__emulator/inventory" => {
-            let inventory = lock(&shared.inventory).clone();
+            let account = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .find(|(key, _)| key == "account")
+                .map(|(_, value)| value.into_owned());
+            let accounts = lock(&shared.accounts);
+            let inventory = match account {
+                None => accounts.merged(),
+                Some(account) => match accounts
+                    .worlds()
+                    .iter()
+                    .find(|world| world.account == account)
+                {
+                    Some(world) => world.inventory.clone(),
+                    None => {
+                        let body = serde_json::json!({ "message": format!("no state for account {account}") });
+                        return Some(json_response(404, &body, id));
+                    }
+                },
+            };
             let value = serde_json::to_value(&inventory).unwrap_or_default();
             Some(json_response(200, &value, id))
         }

@@ -2,7 +2,7 @@
 
 use caguard::inventory::Inventory;
 use clap::Parser;
-use codeartifact_emulator::{Emulator, Options};
+use codeartifact_emulator::{AccountsError, Emulator, Options};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,8 +17,11 @@ use std::time::Duration;
 #[command(name = "codeartifact-emulator", version)]
 struct Args {
     /// Inventory file (format v1) to serve; writes change the served state, never the file.
-    #[arg(long, value_name = "FILE")]
-    inventory: PathBuf,
+    /// Repeat it to serve several accounts: each domain then belongs to its `owner`, and a
+    /// caller sees only its own account's domains and what other domains' policies grant it.
+    /// With one file every caller sees all of it.
+    #[arg(long, value_name = "FILE", required = true)]
+    inventory: Vec<PathBuf>,
 
     /// Port on 127.0.0.1 to listen on; 0 picks a free one. Only loopback is ever bound.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -52,6 +55,15 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 0)]
     seed: u64,
 
+    /// Answer STS AssumeRole into this account (12 digits) with 403 AccessDenied. Repeatable.
+    #[arg(long, value_name = "ACCOUNT", value_parser = account_id)]
+    deny_assume: Vec<String>,
+
+    /// Map a long-term access key id to an account (`KEY=ACCOUNT`); unlisted keys belong to
+    /// the first inventory's account, AssumeRole's `ASIA…` keys to the role's. Repeatable.
+    #[arg(long, value_name = "KEY=ACCOUNT", value_parser = access_key)]
+    access_key: Vec<(String, String)>,
+
     /// Page size when a request sends no maxResults (1 to 1000).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
     page_size: u16,
@@ -64,16 +76,34 @@ fn rate(text: &str) -> Result<f64, String> {
     }
 }
 
+fn account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("`{text}` is not a 12-digit account id"))
+    }
+}
+
+fn access_key(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, account)) if !key.is_empty() => Ok((key.to_string(), account_id(account)?)),
+        _ => Err(format!("`{text}` is not KEY=ACCOUNT")),
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let inventory = match Inventory::load(&args.inventory) {
-        Ok(inventory) => inventory,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
+    let mut inventories = Vec::new();
+    for path in &args.inventory {
+        match Inventory::load(path) {
+            Ok(inventory) => inventories.push(inventory),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
         }
-    };
+    }
     let options = Options {
         latency: Duration::from_millis(args.latency_ms),
         throttle_rate: args.throttle_rate,
@@ -82,10 +112,29 @@ async fn main() -> ExitCode {
         fail_writes_after: args.fail_writes_after,
         seed: args.seed,
         default_page_size: usize::from(args.page_size),
+        deny_assume: args.deny_assume,
+        access_keys: args.access_key.into_iter().collect(),
         ..Options::default()
     };
-    let emulator = match Emulator::start_on_port(inventory, options, args.port).await {
+    let started = match <[Inventory; 1]>::try_from(inventories) {
+        Ok([inventory]) => Emulator::start_on_port(inventory, options, args.port).await,
+        Err(inventories) => Emulator::start_accounts_on_port(inventories, options, args.port).await,
+    };
+    let emulator = match started {
         Ok(emulator) => emulator,
+        Err(error) if error.kind() == std::io::ErrorKind::InvalidInput => {
+            match error
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<AccountsError>())
+            {
+                Some(clash) => match args.inventory.get(clash.inventory) {
+                    Some(path) => eprintln!("error: {}: {}", path.display(), clash.message),
+                    None => eprintln!("error: {clash}"),
+                },
+                None => eprintln!("error: {error}"),
+            }
+            return ExitCode::from(2);
+        }
         Err(error) => {
             eprintln!("error: cannot listen on 127.0.0.1:{}: {error}", args.port);
             return ExitCode::from(1);

@@ -9,6 +9,8 @@ use crate::faults::glob_match;
 use crate::groups;
 use crate::request::{body_page_request, Query};
 use crate::routes::Operation;
+use crate::side::Side;
+use crate::{versions, writes};
 use caguard::arn;
 use caguard::inventory::{
     AllowMode, DomainDescription, DomainEntry, GroupMode, Inventory, OriginType, PackageEntry,
@@ -29,14 +31,39 @@ pub struct Request<'a> {
     pub body: Map<String, Value>,
     pub deny: &'a [String],
     pub default_page_size: usize,
-    /// Epoch seconds, for `createdTime` of new groups.
+    /// Epoch seconds, for `createdTime` of new resources.
     pub now: f64,
+    /// The raw body of PublishPackageVersion (the asset); empty for every other operation.
+    pub payload: bytes::Bytes,
+    /// The `x-amz-content-sha256` header (PublishPackageVersion's `assetSHA256`).
+    pub sha256: Option<String>,
+}
+
+/// What an operation answers: JSON, or (GetPackageVersionAsset) raw bytes with header members.
+pub enum Reply {
+    Json(Value),
+    Blob {
+        bytes: Vec<u8>,
+        headers: Vec<(&'static str, String)>,
+        /// The header members as JSON, for [`crate::EmulatorHandle::responses`].
+        record: Value,
+    },
+}
+
+impl Reply {
+    /// The body kept by `record_responses`.
+    pub fn record(&self) -> Value {
+        match self {
+            Reply::Json(body) => body.clone(),
+            Reply::Blob { record, .. } => record.clone(),
+        }
+    }
 }
 
 /// Runs one operation against the state and returns the response body.
-pub fn execute(inventory: &mut Inventory, request: &Request) -> ApiResult<Value> {
+pub fn execute(inventory: &mut Inventory, side: &mut Side, request: &Request) -> ApiResult<Reply> {
     use Operation::*;
-    match request.operation {
+    let body = match request.operation {
         ListDomains => list_domains(inventory, request),
         DescribeDomain => describe_domain(inventory, request),
         GetDomainPermissionsPolicy => get_domain_policy(inventory, request),
@@ -57,9 +84,40 @@ pub fn execute(inventory: &mut Inventory, request: &Request) -> ApiResult<Value>
         UpdatePackageGroupOriginConfiguration => {
             groups::update_origin_configuration(inventory, request)
         }
-        CreatePackageGroup => groups::create_package_group(inventory, request),
+        CreatePackageGroup => groups::create_package_group(inventory, side, request),
         DeletePackageGroup => groups::delete_package_group(inventory, request),
-    }
+        UpdatePackageGroup => groups::update_package_group(inventory, request),
+        CreateDomain => writes::create_domain(inventory, side, request),
+        DeleteDomain => writes::delete_domain(inventory, request),
+        CreateRepository => writes::create_repository(inventory, side, request),
+        DeleteRepository => writes::delete_repository(inventory, request),
+        UpdateRepository => writes::update_repository(inventory, request),
+        AssociateExternalConnection => writes::associate_external_connection(inventory, request),
+        DisassociateExternalConnection => {
+            writes::disassociate_external_connection(inventory, request)
+        }
+        ListRepositories => writes::list_all_repositories(inventory, request),
+        PutDomainPermissionsPolicy => writes::put_domain_policy(inventory, side, request),
+        DeleteDomainPermissionsPolicy => writes::delete_domain_policy(inventory, request),
+        PutRepositoryPermissionsPolicy => writes::put_repository_policy(inventory, side, request),
+        DeleteRepositoryPermissionsPolicy => writes::delete_repository_policy(inventory, request),
+        TagResource => writes::tag_resource(inventory, side, request),
+        UntagResource => writes::untag_resource(inventory, side, request),
+        ListTagsForResource => writes::list_tags(inventory, side, request),
+        GetAuthorizationToken => writes::get_authorization_token(inventory, side, request),
+        GetRepositoryEndpoint => writes::get_repository_endpoint(inventory, request),
+        DeletePackage => versions::delete_package(inventory, side, request),
+        DeletePackageVersions => versions::delete_package_versions(inventory, side, request),
+        DisposePackageVersions => versions::dispose_package_versions(inventory, side, request),
+        UpdatePackageVersionsStatus => versions::update_status(inventory, request),
+        CopyPackageVersions => versions::copy_package_versions(inventory, side, request),
+        PublishPackageVersion => versions::publish_package_version(inventory, side, request),
+        ListPackageVersionAssets => versions::list_assets(inventory, side, request),
+        GetPackageVersionAsset => return versions::get_asset(inventory, side, request),
+        GetPackageVersionReadme => versions::get_readme(inventory, side, request),
+        ListPackageVersionDependencies => versions::list_dependencies(inventory, side, request),
+    }?;
+    Ok(Reply::Json(body))
 }
 
 /// The domain a request addresses, and the account and region its ARNs use.
@@ -67,7 +125,7 @@ pub struct Scope {
     pub region: String,
     pub account: String,
     pub domain: String,
-    owner: Option<String>,
+    pub owner: Option<String>,
 }
 
 impl Scope {
@@ -113,7 +171,7 @@ impl Scope {
         arn::package_group(&self.region, &self.account, &self.domain, pattern)
     }
 
-    fn package_arn(&self, repository: &str, coordinates: &Coordinates) -> String {
+    pub fn package_arn(&self, repository: &str, coordinates: &Coordinates) -> String {
         arn::package(
             &self.region,
             &self.account,
@@ -219,7 +277,7 @@ impl Coordinates {
 }
 
 /// `PackageName`/`PackageNamespace`/`PackageVersion`: 1..255 characters of `[^#/\s]`.
-fn check_name<'a>(member: &str, value: &'a str) -> ApiResult<&'a str> {
+pub fn check_name<'a>(member: &str, value: &'a str) -> ApiResult<&'a str> {
     if value.chars().count() <= 255
         && !value
             .chars()
@@ -242,7 +300,62 @@ pub fn normalize(format: &PackageFormat, value: &str) -> String {
     }
 }
 
-fn page_response(key: &str, items: Vec<Value>, next: Option<String>) -> Value {
+/// NuGet versions as the service stores them: `+metadata` dropped, leading zeros dropped from
+/// the numeric parts, at least three parts, and a zero fourth part dropped, so `13.0.3.0` and
+/// `13.0.03` both name `13.0.3`. Other formats keep versions verbatim.
+/// (<https://docs.aws.amazon.com/codeartifact/latest/ug/nuget-name-normalization.html>)
+pub fn normalize_version(format: &PackageFormat, version: &str) -> String {
+    if *format != PackageFormat::Nuget {
+        return version.to_string();
+    }
+    let without_metadata = version.split('+').next().unwrap_or(version);
+    let (release, prerelease) = match without_metadata.split_once('-') {
+        Some((release, prerelease)) => (release, Some(prerelease)),
+        None => (without_metadata, None),
+    };
+    let mut parts: Vec<String> = release
+        .split('.')
+        .map(|part| {
+            if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+                let trimmed = part.trim_start_matches('0');
+                if trimmed.is_empty() { "0" } else { trimmed }.to_string()
+            } else {
+                part.to_string()
+            }
+        })
+        .collect();
+    // Not a NuGet version at all: keep it as sent rather than invent one.
+    if parts.len() > 4
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return version.to_string();
+    }
+    while parts.len() < 3 {
+        parts.push("0".to_string());
+    }
+    if parts.len() == 4 && parts.last().is_some_and(|last| last == "0") {
+        parts.pop();
+    }
+    let mut normalized = parts.join(".");
+    if let Some(prerelease) = prerelease {
+        normalized.push('-');
+        normalized.push_str(prerelease);
+    }
+    normalized
+}
+
+/// The position of `wanted` among a package's versions, compared after normalization.
+pub fn find_version(entry: &PackageEntry, format: &PackageFormat, wanted: &str) -> Option<usize> {
+    let wanted = normalize_version(format, wanted);
+    entry
+        .versions
+        .iter()
+        .position(|version| normalize_version(format, &version.version) == wanted)
+}
+
+pub fn page_response(key: &str, items: Vec<Value>, next: Option<String>) -> Value {
     let mut body = Map::new();
     body.insert(key.to_string(), Value::Array(items));
     if let Some(next) = next {
@@ -266,13 +379,13 @@ pub fn paged<T: serde::Serialize>(request: &Request, key: &str, items: Vec<T>) -
     ))
 }
 
-fn to_value<T: serde::Serialize>(value: &T) -> Value {
+pub fn to_value<T: serde::Serialize>(value: &T) -> Value {
     // The inventory types are plain data: serializing them cannot fail.
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 /// Keeps only `keys` of a serialized object (a Summary is its Description minus members).
-fn only(value: Value, keys: &[&str]) -> Value {
+pub fn only(value: Value, keys: &[&str]) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
@@ -284,7 +397,7 @@ fn only(value: Value, keys: &[&str]) -> Value {
 }
 
 /// The domain as the service describes it, with the members it always sends filled in.
-fn domain_description(region: &str, entry: &DomainEntry) -> DomainDescription {
+pub fn domain_description(region: &str, entry: &DomainEntry) -> DomainDescription {
     let mut domain = entry.domain.clone();
     let name = domain.name.clone().unwrap_or_default();
     let owner = domain
@@ -294,9 +407,8 @@ fn domain_description(region: &str, entry: &DomainEntry) -> DomainDescription {
     domain
         .arn
         .get_or_insert_with(|| arn::domain(region, &owner, &name));
-    domain
-        .repository_count
-        .get_or_insert(i32::try_from(entry.repositories.len()).unwrap_or(i32::MAX));
+    // Always the live count: repositories come and go.
+    domain.repository_count = Some(i32::try_from(entry.repositories.len()).unwrap_or(i32::MAX));
     domain
 }
 
@@ -352,7 +464,7 @@ fn get_domain_policy(inventory: &mut Inventory, request: &Request) -> ApiResult<
 }
 
 /// The repository as the service describes it, with the members it always sends filled in.
-fn repository_description(
+pub fn repository_description(
     scope: &Scope,
     entry: &DomainEntry,
     repository: &RepositoryDescription,
@@ -413,13 +525,25 @@ fn list_repositories(inventory: &mut Inventory, request: &Request) -> ApiResult<
 }
 
 /// The domain and repository positions of a repository-level request, after `--deny`.
-fn locate_repository(
+pub fn locate_repository(
     inventory: &Inventory,
     request: &Request,
     scope: &Scope,
     also_deny: Option<&Coordinates>,
 ) -> ApiResult<(usize, usize)> {
     let repository = request.query.required("repository")?;
+    locate_named_repository(inventory, request, scope, repository, also_deny)
+}
+
+/// As [`locate_repository`], for a repository named by another member (CopyPackageVersions'
+/// `source-repository` and `destination-repository`).
+pub fn locate_named_repository(
+    inventory: &Inventory,
+    request: &Request,
+    scope: &Scope,
+    repository: &str,
+    also_deny: Option<&Coordinates>,
+) -> ApiResult<(usize, usize)> {
     let mut arns = vec![scope.repository_arn(repository)];
     if let Some(coordinates) = also_deny {
         arns.push(scope.package_arn(repository, coordinates));
@@ -476,7 +600,7 @@ fn get_repository_policy(inventory: &mut Inventory, request: &Request) -> ApiRes
     Ok(json!({ "policy": policy }))
 }
 
-fn allow_modes() -> Vec<&'static str> {
+pub fn allow_modes() -> Vec<&'static str> {
     AllowMode::KNOWN.iter().map(AllowMode::as_str).collect()
 }
 
@@ -519,7 +643,7 @@ fn list_packages(inventory: &mut Inventory, request: &Request) -> ApiResult<Valu
 }
 
 /// The package a package-level request addresses, after `--deny` on its repository and itself.
-fn locate_package(
+pub fn locate_package(
     inventory: &Inventory,
     request: &Request,
 ) -> ApiResult<(Scope, Coordinates, usize, usize, Option<usize>)> {
@@ -533,7 +657,7 @@ fn locate_package(
     Ok((scope, coordinates, domain, repository, package))
 }
 
-fn package_not_found(coordinates: &Coordinates) -> ApiError {
+pub fn package_not_found(coordinates: &Coordinates) -> ApiError {
     let display = match &coordinates.namespace {
         Some(namespace) => format!("{}/{namespace}/{}", coordinates.format, coordinates.name),
         None => format!("{}//{}", coordinates.format, coordinates.name),
@@ -545,7 +669,7 @@ fn package_not_found(coordinates: &Coordinates) -> ApiError {
     )
 }
 
-fn existing_package<'a>(
+pub fn existing_package<'a>(
     inventory: &'a Inventory,
     request: &Request,
 ) -> ApiResult<(Coordinates, &'a PackageEntry)> {
@@ -633,10 +757,8 @@ fn list_package_versions(inventory: &mut Inventory, request: &Request) -> ApiRes
 fn describe_package_version(inventory: &mut Inventory, request: &Request) -> ApiResult<Value> {
     let wanted = check_name("version", request.query.required("version")?)?.to_string();
     let (coordinates, entry) = existing_package(inventory, request)?;
-    let version = entry
-        .versions
-        .iter()
-        .find(|version| version.version == wanted)
+    let version = find_version(entry, &coordinates.format, &wanted)
+        .and_then(|index| entry.versions.get(index))
         .ok_or_else(|| {
             ApiError::not_found(
                 format!("Package version not found: {} {wanted}", coordinates.name),
@@ -722,4 +844,28 @@ pub fn restriction_types() -> Vec<&'static str> {
 /// The `PackageGroupOriginRestrictionMode` values, for enum checks.
 pub fn group_modes() -> Vec<&'static str> {
     GroupMode::KNOWN.iter().map(GroupMode::as_str).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nuget_versions_normalize_as_the_service_does() {
+        let nuget = PackageFormat::Nuget;
+        for (input, stored) in [
+            ("13.0.3", "13.0.3"),
+            ("13.0.3.0", "13.0.3"),
+            ("13.0.03", "13.0.3"),
+            ("013.00.3", "13.0.3"),
+            ("1.0", "1.0.0"),
+            ("1.2.3.4", "1.2.3.4"),
+            ("1.2.3+build.5", "1.2.3"),
+            ("1.2.3-Beta.1", "1.2.3-Beta.1"),
+            ("not-a-version", "not-a-version"),
+        ] {
+            assert_eq!(normalize_version(&nuget, input), stored, "{input}");
+        }
+        assert_eq!(normalize_version(&PackageFormat::Npm, "13.0.03"), "13.0.03");
+    }
 }

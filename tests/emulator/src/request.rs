@@ -32,6 +32,12 @@ impl Query {
             .filter(|value| !value.is_empty())
     }
 
+    /// The value as sent, an empty one included: the model's checks judge what the client
+    /// sent, while handlers read through [`Query::optional`].
+    pub fn raw(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
     pub fn required(&self, key: &str) -> ApiResult<&str> {
         self.optional(key).ok_or_else(|| {
             ApiError::validation(format!("1 validation error detected: Value at '{key}' failed to satisfy constraint: Member must not be null"))

@@ -370,15 +370,15 @@ async fn protocol_details() {
         assert_eq!(header(&headers, "content-type"), Some("application/json"));
         assert!(header(&headers, "x-amzn-requestid").is_some());
     }
-    // Requests without a SigV4 Authorization header are refused.
+    // Requests without SigV4 are refused as AWS does (more cases in `auth.rs`).
     let (status, headers, body) = raw(&emulator, "GET", "/v1/domain?domain=acme", &[], "").await;
     assert_eq!(status, 403);
     assert_eq!(
         header(&headers, "x-amzn-errortype"),
-        Some("AccessDeniedException")
+        Some("MissingAuthenticationTokenException")
     );
-    assert!(body.contains("\"__type\":\"AccessDeniedException\""));
-    let (status, _, _) = raw(
+    assert!(body.contains("\"__type\":\"MissingAuthenticationTokenException\""));
+    let (status, headers, _) = raw(
         &emulator,
         "GET",
         "/v1/domain?domain=acme",
@@ -386,16 +386,15 @@ async fn protocol_details() {
         "",
     )
     .await;
-    assert_eq!(status, 403);
-    // Unknown routes, including a known path with the wrong method.
-    let (status, headers, _) = raw(
-        &emulator,
-        "DELETE",
-        "/v1/package?domain=acme",
-        &[SIGNED],
-        "",
-    )
-    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        header(&headers, "x-amzn-errortype"),
+        Some("IncompleteSignatureException")
+    );
+    // Unknown routes, including a known path with a method no operation uses there
+    // (DELETE /v1/package is DeletePackage in the model).
+    let (status, headers, _) =
+        raw(&emulator, "PATCH", "/v1/package?domain=acme", &[SIGNED], "").await;
     assert_eq!(status, 404);
     assert_eq!(
         header(&headers, "x-amzn-errortype"),

@@ -2,11 +2,15 @@
 //!
 //! One test binary (modules below) so the SDK is linked once.
 
+mod accounts;
+mod all_operations;
+mod auth;
 mod binary;
 mod control;
 mod errors;
 mod groups;
 mod paging;
 mod reads;
+mod validation;
 mod world;
 mod writes;
