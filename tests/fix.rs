@@ -19,21 +19,8 @@ const DEMO: &str = "fixtures/demo/acme.json";
 const DEMO_CONFIG: &str = "fixtures/demo/caguard.toml";
 
 fn command(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_caguard"));
-    command
-        .args(args)
-        .current_dir(common::root())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/caguard-test/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/caguard-test/credentials",
-        )
-        .stdin(Stdio::null());
+    let mut command = common::isolated(args);
+    command.stdin(Stdio::null());
     command
 }
 

@@ -50,3 +50,23 @@ pub fn caguard(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// The caguard binary with a clean environment, run from the repository root: dummy
+/// credentials, no AWS config files, no instance metadata, nothing else inherited but PATH.
+pub fn isolated(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_caguard"));
+    command
+        .args(args)
+        .current_dir(root())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/caguard-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/caguard-test/credentials",
+        );
+    command
+}
