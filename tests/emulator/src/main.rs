@@ -64,9 +64,21 @@ struct Args {
     #[arg(long, value_name = "KEY=ACCOUNT", value_parser = access_key)]
     access_key: Vec<(String, String)>,
 
+    /// Throttle each account above N requests per second (all operations together), as the
+    /// service does above the account's quota [default: no quota].
+    #[arg(long, value_name = "N", value_parser = quota_rps)]
+    quota_rps: Option<f64>,
+
     /// Page size when a request sends no maxResults (1 to 1000).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
     page_size: u16,
+}
+
+fn quota_rps(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 1.0 => Ok(value),
+        _ => Err(format!("`{text}` is not a number of requests per second (at least 1)")),
+    }
 }
 
 fn rate(text: &str) -> Result<f64, String> {
@@ -113,6 +125,7 @@ async fn main() -> ExitCode {
         seed: args.seed,
         default_page_size: usize::from(args.page_size),
         deny_assume: args.deny_assume,
+        quota_rps: args.quota_rps,
         access_keys: args.access_key.into_iter().collect(),
         ..Options::default()
     };
