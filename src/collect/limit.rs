@@ -8,7 +8,9 @@
 //! Each budget has an [`AdaptiveRate`]: requests are spaced evenly at its current rate (GCRA,
 //! no burst), and every answer is recorded as throttled or not. Once per window (at least
 //! [`WINDOW`] and [`MIN_ANSWERS`] answers) the [`Controller`] looks at the window's throttled
-//! fraction `f`:
+//! fraction `f`. The window right after a change of rate only settles (it still holds
+//! requests paced at the old rate, and a quota's burst allowance), so every decision compares
+//! steady states:
 //!
 //! - **Multiplicative decrease.** When `f` exceeds the background throttling (below) by more
 //!   than sampling noise, the rate becomes `rate × (1 − excess)`: the rate that got through,
@@ -16,7 +18,7 @@
 //! - **Is it the quota?** A quota's throttling falls when the rate falls; throttling that stays
 //!   the same at a lower rate (a flaky proxy, a neighbour's burst) is not the quota's, and
 //!   slowing down for it would only make the scan longer. So the window after a decrease is a
-//!   test: if the excess did not at least halve, the fraction becomes the background, the rate
+//!   test: if the excess stayed the same (within sampling noise), the fraction becomes the background, the rate
 //!   goes back to where it was, and only throttling above the background counts from then on.
 //! - **Increase.** When the rate was the bottleneck (most requests waited for their slot) and
 //!   nothing was throttled beyond the background, the rate grows: ×1.5 per window until the
@@ -33,9 +35,9 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 /// The shortest control window.
-pub const WINDOW: Duration = Duration::from_millis(500);
+pub const WINDOW: Duration = Duration::from_millis(250);
 /// Answers a window needs before its throttled fraction means anything.
-pub const MIN_ANSWERS: u64 = 30;
+pub const MIN_ANSWERS: u64 = 100;
 /// A window closes after this long even with few answers (and then decides nothing).
 pub const MAX_WINDOW: Duration = Duration::from_secs(5);
 /// The lowest rate a budget is ever slowed to, requests per second.
@@ -81,8 +83,14 @@ pub struct Controller {
     probing: bool,
     /// Throttled fraction that does not depend on our rate.
     background: f64,
-    /// Set by a decrease: (rate before it, excess that caused it), tested by the next window.
+    /// Set by a decrease: (rate before it, excess that caused it), tested by the next
+    /// settled window.
     pending: Option<(f64, f64)>,
+    /// The rate before the current run of decreases began.
+    streak_start: Option<f64>,
+    /// The rate just changed: the next window still holds requests paced at the old rate
+    /// (and a quota's burst allowance), so it decides nothing.
+    settling: bool,
 }
 
 impl Controller {
@@ -99,6 +107,8 @@ impl Controller {
             probing: true,
             background: 0.0,
             pending: None,
+            streak_start: None,
+            settling: false,
         }
     }
 
@@ -108,27 +118,48 @@ impl Controller {
 
     /// Decides on one closed window.
     pub fn end_window(&mut self, window: &Window) -> Adjustment {
-        if window.answered < MIN_ANSWERS {
+        if window.answered < MIN_ANSWERS || std::mem::take(&mut self.settling) {
             return Adjustment::Hold;
         }
+        let adjustment = self.decide(window);
+        self.settling = adjustment != Adjustment::Hold;
+        adjustment
+    }
+
+    fn decide(&mut self, window: &Window) -> Adjustment {
         let answered = window.answered as f64;
         let fraction = window.throttled as f64 / answered;
         let excess = fraction - self.background;
-        // Two standard deviations of a binomial fraction, so sampling noise at the background
-        // level does not read as a signal; 1/n keeps it meaningful at a background of zero.
+        // Three standard deviations of a binomial fraction, so sampling noise at the
+        // background level does not read as a signal; 1/n keeps it meaningful at a background
+        // of zero.
         let p = self.background.max(1.0 / answered).min(0.5);
-        let noise = 2.0 * (p * (1.0 - p) / answered).sqrt() + 1.0 / answered;
+        let noise = 3.0 * (p * (1.0 - p) / answered).sqrt() + 1.0 / answered;
         if let Some((before, cause)) = self.pending.take() {
-            if excess > cause / 2.0 && excess > noise && fraction < MAX_BACKGROUND {
+            // Background: the excess stayed the same at the lower rate, within the sampling
+            // noise of a fraction at that level (two standard deviations). When it fell, the
+            // rate was the cause; when it rose, the first window only hid part of a quota's
+            // excess (its burst allowance).
+            let spread = 2.0 * (cause * (1.0 - cause) / answered).sqrt() + 1.0 / answered;
+            let unchanged = (excess - cause).abs() <= spread;
+            if unchanged && excess > noise && fraction < MAX_BACKGROUND {
                 self.background = fraction;
                 self.rate = before;
+                self.streak_start = None;
                 return Adjustment::Background;
             }
             self.probing = false;
         }
+        if excess <= noise {
+            self.streak_start = None;
+        }
         if excess > noise {
             let cut = excess.min(MAX_CUT);
-            self.pending = Some((self.rate, excess));
+            // A run of decreases is tested against the rate before the first of them, so
+            // background found after two cuts undoes both.
+            let before = self.streak_start.unwrap_or(self.rate);
+            self.streak_start = Some(before);
+            self.pending = Some((before, excess));
             self.rate = (self.rate * (1.0 - cut)).clamp(FLOOR_RPS, self.ceiling);
             return Adjustment::Decrease;
         }
@@ -321,37 +352,60 @@ mod tests {
         }
     }
 
+    /// Feeds `window` as a settled window: after a change, a settling window (whatever it
+    /// holds; here every answer throttled) must decide nothing.
+    fn step(control: &mut Controller, seen: Window) -> Adjustment {
+        let adjustment = control.end_window(&seen);
+        if adjustment != Adjustment::Hold {
+            let rate = control.rate();
+            assert_eq!(control.end_window(&window(100, 100, 100)), Adjustment::Hold);
+            assert_eq!(control.rate(), rate, "a settling window changes nothing");
+        }
+        adjustment
+    }
+
     #[test]
     fn probing_grows_fast_until_the_quota_answers_then_gently() {
         let mut control = Controller::new(200.0, f64::INFINITY);
-        assert_eq!(control.end_window(&window(100, 90, 0)), Adjustment::Increase);
+        assert_eq!(step(&mut control, window(100, 90, 0)), Adjustment::Increase);
         assert_eq!(control.rate(), 300.0);
         // 150 sent in a window, 50 of them over a quota of 200/s: back to what got through.
-        assert_eq!(control.end_window(&window(150, 150, 50)), Adjustment::Decrease);
+        assert_eq!(step(&mut control, window(150, 150, 50)), Adjustment::Decrease);
         assert!((control.rate() - 200.0).abs() < 1.0, "{}", control.rate());
         // The throttling stopped: it was the quota; from now on growth is gentle.
-        assert_eq!(control.end_window(&window(100, 90, 0)), Adjustment::Increase);
+        assert_eq!(step(&mut control, window(100, 90, 0)), Adjustment::Increase);
         assert!((control.rate() - 204.0).abs() < 1.5, "{}", control.rate());
+    }
+
+    #[test]
+    fn a_decrease_that_was_not_enough_is_followed_by_another() {
+        let mut control = Controller::new(300.0, f64::INFINITY);
+        // Quota 200/s, but the first window's burst allowance hid part of the excess.
+        assert_eq!(step(&mut control, window(150, 150, 20)), Adjustment::Decrease);
+        let first = control.rate();
+        // Half a second still over the quota at the new rate: the throttling rose, so it is
+        // the quota's.
+        let sent = (first / 2.0) as u64;
+        let over = sent - 100;
+        assert_eq!(step(&mut control, window(sent, sent, over)), Adjustment::Decrease);
+        assert!((control.rate() - 200.0).abs() < 8.0, "{}", control.rate());
     }
 
     #[test]
     fn rate_independent_throttling_is_background_not_a_reason_to_slow_down() {
         let mut control = Controller::new(200.0, f64::INFINITY);
         // 10% throttled whatever the rate.
-        assert_eq!(control.end_window(&window(100, 90, 10)), Adjustment::Decrease);
-        assert_eq!(
-            control.end_window(&window(90, 80, 9)),
-            Adjustment::Background
-        );
+        assert_eq!(step(&mut control, window(100, 90, 10)), Adjustment::Decrease);
+        assert_eq!(step(&mut control, window(120, 110, 12)), Adjustment::Background);
         assert_eq!(control.rate(), 200.0);
         for _ in 0..20 {
-            let adjustment = control.end_window(&window(100, 90, 10));
+            let adjustment = step(&mut control, window(100, 90, 10));
             assert_ne!(adjustment, Adjustment::Decrease);
         }
         assert!(control.rate() >= 200.0);
         // Throttling well above the background still slows it down.
         let before = control.rate();
-        assert_eq!(control.end_window(&window(200, 200, 60)), Adjustment::Decrease);
+        assert_eq!(step(&mut control, window(200, 200, 60)), Adjustment::Decrease);
         assert!(control.rate() < before * 0.85);
     }
 
@@ -359,11 +413,12 @@ mod tests {
     fn decreases_are_bounded_and_never_go_below_the_floor() {
         let mut control = Controller::new(4.0, f64::INFINITY);
         for _ in 0..10 {
-            control.end_window(&window(100, 100, 100));
+            step(&mut control, window(100, 100, 100));
             assert!(control.rate() >= FLOOR_RPS);
         }
+        assert_eq!(control.rate(), FLOOR_RPS, "throttling it all is never background");
         let mut control = Controller::new(200.0, f64::INFINITY);
-        control.end_window(&window(100, 100, 100));
+        step(&mut control, window(100, 100, 100));
         assert_eq!(control.rate(), 100.0, "one window cuts at most half");
     }
 
@@ -371,18 +426,18 @@ mod tests {
     fn the_ceiling_caps_start_and_growth() {
         let mut control = Controller::new(200.0, 150.0);
         assert_eq!(control.rate(), 150.0);
-        assert_eq!(control.end_window(&window(100, 100, 0)), Adjustment::Hold);
+        assert_eq!(step(&mut control, window(100, 100, 0)), Adjustment::Hold);
         assert_eq!(control.rate(), 150.0);
         let mut control = Controller::new(100.0, 120.0);
-        control.end_window(&window(100, 100, 0));
+        step(&mut control, window(100, 100, 0));
         assert_eq!(control.rate(), 120.0);
     }
 
     #[test]
     fn no_growth_when_the_rate_was_not_the_bottleneck_or_answers_are_few() {
         let mut control = Controller::new(200.0, f64::INFINITY);
-        assert_eq!(control.end_window(&window(100, 10, 0)), Adjustment::Hold);
-        assert_eq!(control.end_window(&window(10, 10, 5)), Adjustment::Hold);
+        assert_eq!(step(&mut control, window(100, 10, 0)), Adjustment::Hold);
+        assert_eq!(step(&mut control, window(10, 10, 5)), Adjustment::Hold);
         assert_eq!(control.rate(), 200.0);
     }
 

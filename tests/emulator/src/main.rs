@@ -20,8 +20,14 @@ struct Args {
     /// Repeat it to serve several accounts: each domain then belongs to its `owner`, and a
     /// caller sees only its own account's domains and what other domains' policies grant it.
     /// With one file every caller sees all of it.
-    #[arg(long, value_name = "FILE", required = true)]
+    #[arg(long, value_name = "FILE", required_unless_present = "generate")]
     inventory: Vec<PathBuf>,
+
+    /// Serve a generated world of N packages (at least 25) instead of inventory files: the
+    /// deterministic world the tests and benchmarks use.
+    #[arg(long, value_name = "N", conflicts_with = "inventory",
+          value_parser = clap::value_parser!(u32).range(25..=10_000_000))]
+    generate: Option<u32>,
 
     /// Port on 127.0.0.1 to listen on; 0 picks a free one. Only loopback is ever bound.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -107,6 +113,9 @@ fn access_key(text: &str) -> Result<(String, String), String> {
 async fn main() -> ExitCode {
     let args = Args::parse();
     let mut inventories = Vec::new();
+    if let Some(packages) = args.generate {
+        inventories.push(codeartifact_emulator::generate::world(packages as usize));
+    }
     for path in &args.inventory {
         match Inventory::load(path) {
             Ok(inventory) => inventories.push(inventory),
