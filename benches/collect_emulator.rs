@@ -205,14 +205,14 @@ fn run(
     );
     match scenario.quota {
         Some(quota) => println!(
-            "  pacing ended at {:.0}/s for listings ({:.3} × the quota of {quota:.0}/s), {:.0}/s for all reads; {} requests over the quota",
+            "  pacing ended at {:.0}/s for listings ({:.3} × the quota of {quota:.0}/s), {:.0}/s for other reads; {} requests over the quota",
             summary.listing_rps,
             summary.listing_rps / quota,
             summary.read_rps,
             emulator.over_quota()
         ),
         None => println!(
-            "  pacing ended at {:.0}/s for listings, {:.0}/s for all reads",
+            "  pacing ended at {:.0}/s for listings, {:.0}/s for other reads",
             summary.listing_rps, summary.read_rps
         ),
     }

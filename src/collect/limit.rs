@@ -20,7 +20,7 @@
 //!   slowing down for it would only make the scan longer. So the window after a decrease is a
 //!   test: if the excess stayed the same (within sampling noise), the fraction becomes the background, the rate
 //!   goes back to where it was, and only throttling above the background counts from then on.
-//! - **Increase.** When the rate was the bottleneck (most requests waited for their slot) and
+//! - **Increase.** When the rate was the bottleneck (the window sent at least 80% of it) and
 //!   nothing was throttled beyond the background, the rate grows: ×1.5 per window until the
 //!   first decrease (finding a raised quota in seconds), then ×1.02 per window (a gentle probe
 //!   that notices quota freed by other clients).
@@ -47,6 +47,9 @@ const PROBE_GROWTH: f64 = 1.5;
 const STEADY_GROWTH: f64 = 1.02;
 /// A decrease cuts at most this share of the rate at once (one bad window is not a verdict).
 const MAX_CUT: f64 = 0.5;
+/// A window used its rate when it sent at least this share of it: only then was the rate what
+/// held requests back, and only then does raising it tell anything about the quota.
+const UTILIZED: f64 = 0.8;
 /// Throttling of at least this share of answers is never taken for background: when most
 /// requests are refused whatever the rate, the quota is gone (to other clients) and the only
 /// useful thing left is to ask less.
@@ -55,10 +58,9 @@ const MAX_BACKGROUND: f64 = 0.5;
 /// What one control window saw.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Window {
-    /// Requests let through.
+    /// Requests let through, and over how long.
     pub sent: u64,
-    /// Of those, how many had to wait for their slot (the rate was the bottleneck).
-    pub waited: u64,
+    pub seconds: f64,
     /// Answers received, and how many of them were throttling errors.
     pub answered: u64,
     pub throttled: u64,
@@ -165,7 +167,8 @@ impl Controller {
         }
         // The rate only grows when it was what held requests back; a scan waiting on latency
         // or on its own work learns nothing about the quota by raising it.
-        if window.waited * 2 >= window.sent && self.rate < self.ceiling {
+        let used = window.sent as f64 / window.seconds.max(f64::MIN_POSITIVE);
+        if used >= UTILIZED * self.rate && self.rate < self.ceiling {
             let growth = if self.probing {
                 PROBE_GROWTH
             } else {
@@ -231,9 +234,6 @@ impl AdaptiveRate {
             let slot = state.next.map_or(now, |next| next.max(now));
             state.next = Some(slot + interval);
             state.window.sent += 1;
-            if slot > now {
-                state.window.waited += 1;
-            }
             slot
         };
         tokio::time::sleep_until(slot).await;
@@ -249,7 +249,8 @@ impl AdaptiveRate {
         state.window.throttled += u64::from(throttled);
         let elapsed = state.window_start.elapsed();
         if (elapsed >= WINDOW && state.window.answered >= MIN_ANSWERS) || elapsed >= MAX_WINDOW {
-            let window = std::mem::take(&mut state.window);
+            let mut window = std::mem::take(&mut state.window);
+            window.seconds = elapsed.as_secs_f64();
             let before = state.controller.rate();
             let adjustment = state.controller.end_window(&window);
             if adjustment != Adjustment::Hold {
@@ -275,9 +276,9 @@ impl AdaptiveRate {
 /// Which budgets a request draws on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Budget {
-    /// The account-wide read budget only.
+    /// Reads other than the package listings (the account's 800/s read quota).
     Read,
-    /// ListPackages / ListPackageVersions: their own per-operation quota.
+    /// ListPackages / ListPackageVersions: their own per-operation quota (200/s each).
     PackageListing,
     /// The account-wide write budget (100/s for every write operation together).
     Write,
@@ -293,7 +294,7 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// Reads start at `read_rps`, package listings at `listing_rps`, both adapting under
+    /// Other reads start at `read_rps`, package listings at `listing_rps`, both adapting under
     /// `max_rps`; writes are unpaced until [`Gate::with_write_rps`].
     pub fn new(concurrency: usize, max_rps: f64, read_rps: f64, listing_rps: f64) -> Self {
         Gate {
@@ -343,10 +344,11 @@ impl Gate {
 mod tests {
     use super::*;
 
-    fn window(sent: u64, waited: u64, throttled: u64) -> Window {
+    /// Half a second in which `sent` requests were answered, `throttled` of them throttled.
+    fn window(sent: u64, throttled: u64) -> Window {
         Window {
             sent,
-            waited,
+            seconds: 0.5,
             answered: sent,
             throttled,
         }
@@ -358,7 +360,7 @@ mod tests {
         let adjustment = control.end_window(&seen);
         if adjustment != Adjustment::Hold {
             let rate = control.rate();
-            assert_eq!(control.end_window(&window(100, 100, 100)), Adjustment::Hold);
+            assert_eq!(control.end_window(&window(100, 100)), Adjustment::Hold);
             assert_eq!(control.rate(), rate, "a settling window changes nothing");
         }
         adjustment
@@ -367,13 +369,13 @@ mod tests {
     #[test]
     fn probing_grows_fast_until_the_quota_answers_then_gently() {
         let mut control = Controller::new(200.0, f64::INFINITY);
-        assert_eq!(step(&mut control, window(100, 90, 0)), Adjustment::Increase);
+        assert_eq!(step(&mut control, window(100, 0)), Adjustment::Increase);
         assert_eq!(control.rate(), 300.0);
         // 150 sent in a window, 50 of them over a quota of 200/s: back to what got through.
-        assert_eq!(step(&mut control, window(150, 150, 50)), Adjustment::Decrease);
+        assert_eq!(step(&mut control, window(150, 50)), Adjustment::Decrease);
         assert!((control.rate() - 200.0).abs() < 1.0, "{}", control.rate());
         // The throttling stopped: it was the quota; from now on growth is gentle.
-        assert_eq!(step(&mut control, window(100, 90, 0)), Adjustment::Increase);
+        assert_eq!(step(&mut control, window(100, 0)), Adjustment::Increase);
         assert!((control.rate() - 204.0).abs() < 1.5, "{}", control.rate());
     }
 
@@ -381,13 +383,13 @@ mod tests {
     fn a_decrease_that_was_not_enough_is_followed_by_another() {
         let mut control = Controller::new(300.0, f64::INFINITY);
         // Quota 200/s, but the first window's burst allowance hid part of the excess.
-        assert_eq!(step(&mut control, window(150, 150, 20)), Adjustment::Decrease);
+        assert_eq!(step(&mut control, window(150, 20)), Adjustment::Decrease);
         let first = control.rate();
         // Half a second still over the quota at the new rate: the throttling rose, so it is
         // the quota's.
         let sent = (first / 2.0) as u64;
         let over = sent - 100;
-        assert_eq!(step(&mut control, window(sent, sent, over)), Adjustment::Decrease);
+        assert_eq!(step(&mut control, window(sent, over)), Adjustment::Decrease);
         assert!((control.rate() - 200.0).abs() < 8.0, "{}", control.rate());
     }
 
@@ -395,17 +397,17 @@ mod tests {
     fn rate_independent_throttling_is_background_not_a_reason_to_slow_down() {
         let mut control = Controller::new(200.0, f64::INFINITY);
         // 10% throttled whatever the rate.
-        assert_eq!(step(&mut control, window(100, 90, 10)), Adjustment::Decrease);
-        assert_eq!(step(&mut control, window(120, 110, 12)), Adjustment::Background);
+        assert_eq!(step(&mut control, window(100, 10)), Adjustment::Decrease);
+        assert_eq!(step(&mut control, window(120, 12)), Adjustment::Background);
         assert_eq!(control.rate(), 200.0);
         for _ in 0..20 {
-            let adjustment = step(&mut control, window(100, 90, 10));
+            let adjustment = step(&mut control, window(100, 10));
             assert_ne!(adjustment, Adjustment::Decrease);
         }
         assert!(control.rate() >= 200.0);
         // Throttling well above the background still slows it down.
         let before = control.rate();
-        assert_eq!(step(&mut control, window(200, 200, 60)), Adjustment::Decrease);
+        assert_eq!(step(&mut control, window(200, 60)), Adjustment::Decrease);
         assert!(control.rate() < before * 0.85);
     }
 
@@ -413,12 +415,12 @@ mod tests {
     fn decreases_are_bounded_and_never_go_below_the_floor() {
         let mut control = Controller::new(4.0, f64::INFINITY);
         for _ in 0..10 {
-            step(&mut control, window(100, 100, 100));
+            step(&mut control, window(100, 100));
             assert!(control.rate() >= FLOOR_RPS);
         }
         assert_eq!(control.rate(), FLOOR_RPS, "throttling it all is never background");
         let mut control = Controller::new(200.0, f64::INFINITY);
-        step(&mut control, window(100, 100, 100));
+        step(&mut control, window(100, 100));
         assert_eq!(control.rate(), 100.0, "one window cuts at most half");
     }
 
@@ -426,18 +428,22 @@ mod tests {
     fn the_ceiling_caps_start_and_growth() {
         let mut control = Controller::new(200.0, 150.0);
         assert_eq!(control.rate(), 150.0);
-        assert_eq!(step(&mut control, window(100, 100, 0)), Adjustment::Hold);
+        assert_eq!(step(&mut control, window(100, 0)), Adjustment::Hold);
         assert_eq!(control.rate(), 150.0);
         let mut control = Controller::new(100.0, 120.0);
-        step(&mut control, window(100, 100, 0));
+        step(&mut control, window(100, 0));
         assert_eq!(control.rate(), 120.0);
     }
 
     #[test]
     fn no_growth_when_the_rate_was_not_the_bottleneck_or_answers_are_few() {
         let mut control = Controller::new(200.0, f64::INFINITY);
-        assert_eq!(step(&mut control, window(100, 10, 0)), Adjustment::Hold);
-        assert_eq!(step(&mut control, window(10, 10, 5)), Adjustment::Hold);
+        let slow = Window {
+            seconds: 5.0,
+            ..window(100, 0)
+        };
+        assert_eq!(step(&mut control, slow), Adjustment::Hold);
+        assert_eq!(step(&mut control, window(10, 5)), Adjustment::Hold);
         assert_eq!(control.rate(), 200.0);
     }
 

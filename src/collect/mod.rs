@@ -45,8 +45,8 @@
 //! # Pacing and failures
 //!
 //! At most `--concurrency` requests are in flight. Reads start at the documented quotas
-//! ([`READ_QUOTA_RPS`] for all of them, [`LISTING_QUOTA_RPS`] for ListPackages +
-//! ListPackageVersions) and adapt to the account's real quota (see [`limit`]): faster when
+//! ([`LISTING_QUOTA_RPS`] for ListPackages + ListPackageVersions, [`READ_QUOTA_RPS`] for the
+//! others) and adapt to the account's real quota (see [`limit`]): faster when
 //! the quota was raised, slower when other clients share it, never above `--max-rps`.
 //! Throttling, 5xx answers and lost connections are retried by [`call`], outside the
 //! concurrency permit, honouring the service's `Retry-After`. A call that still fails becomes a
@@ -81,7 +81,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// has a documented 200/s quota. Sharing one budget leaves room for other clients of the
 /// account (CI builds listing versions while the scan runs) until the pacing finds more.
 pub const LISTING_QUOTA_RPS: f64 = 200.0;
-/// Where the pacing of all reads together starts: the documented account read quota.
+/// Where the pacing of the other reads starts: the documented account read quota (800/s).
 pub const READ_QUOTA_RPS: f64 = 800.0;
 
 /// Why a collection could not start. Failures of individual calls are not here: they are
@@ -154,8 +154,8 @@ pub struct Options {
     pub concurrency: usize,
     /// Ceiling of every adaptive rate, requests per second; infinite means none.
     pub max_rps: f64,
-    /// Starting rates: reads of every operation together, and ListPackages +
-    /// ListPackageVersions. Both then adapt to the quota the account really has.
+    /// Starting rates: ListPackages + ListPackageVersions, and every other read. Both then
+    /// adapt to the quota the account really has.
     pub read_rps: f64,
     pub listing_rps: f64,
     /// Attempts per call on 5xx answers and network failures.

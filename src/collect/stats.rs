@@ -369,7 +369,7 @@ impl Summary {
         if self.throttled > 0 {
             let _ = writeln!(
                 text,
-                "  pacing adapted to throttling: ListPackages + ListPackageVersions at {:.0}/s, all reads at {:.0}/s",
+                "  pacing adapted to throttling: ListPackages + ListPackageVersions at {:.0}/s, other reads at {:.0}/s",
                 self.listing_rps, self.read_rps
             );
         }
