@@ -56,6 +56,7 @@ pub mod convert;
 mod limit;
 mod progress;
 mod stats;
+pub mod targeted;
 mod walk;
 
 pub(crate) use call::call;
@@ -163,6 +164,9 @@ pub struct Options {
     pub read_timeout: Duration,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Only the topology: domains, groups, repositories and policies, no package listings
+    /// (the context event-driven scans cache).
+    pub topology_only: bool,
 }
 
 impl Default for Options {
@@ -182,6 +186,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(5),
             read_timeout: Duration::from_secs(10),
             progress: false,
+            topology_only: false,
         }
     }
 }
@@ -273,7 +278,7 @@ pub async fn collect(
     let counters = Arc::new(stats::Counters::default());
     let client = client(sdk, options, options.max_attempts, &counters);
     let progress = Progress::new(options.progress);
-    let ctx = Arc::new(walk::Ctx::new(
+    let mut ctx = walk::Ctx::new(
         client,
         region.clone(),
         options.domain_owner.clone(),
@@ -286,7 +291,9 @@ pub async fn collect(
             max_retry_after: options.max_retry_after,
         },
         progress.clone(),
-    ));
+    );
+    ctx.packages = !options.topology_only;
+    let ctx = Arc::new(ctx);
     // The bar's message is refreshed from the counters, not by every call, to keep the hot
     // path free of terminal work.
     let ticker = (!progress.is_hidden()).then(|| {
