@@ -350,8 +350,11 @@ fn duplicates_and_reordering_give_one_result_and_unlisted_versions_end_pending()
     // Two packages read once each, however many deliveries named them.
     assert_eq!(made, 10);
 
-    // An event for a version the list does not show (yet): re-read, then pending, exit 3.
+    // An event for a version the list does not show (yet): re-read, then pending, exit 3
+    // (left-pad has no finding, so nothing but the pending version decides the exit code).
     let mut unlisted = first[1].clone();
+    unlisted["detail"]["packageNamespace"] = Value::Null;
+    unlisted["detail"]["packageName"] = Value::from("left-pad");
     unlisted["detail"]["packageVersion"] = Value::from("100.0.0");
     unlisted["detail"]["eventDeduplicationId"] = Value::from("unlisted-1");
     unlisted["detail"]["sequenceNumber"] = Value::from(99);
@@ -491,4 +494,111 @@ fn api_writes_emit_update_and_delete_events() {
         ]
     );
     assert_eq!(events[0]["detail"]["changes"]["statusChanged"], true);
+}
+
+#[test]
+fn without_a_context_the_topology_is_read_once_without_package_listings() {
+    let runtime = runtime();
+    let dir = scratch("topology");
+    let emulator = runtime
+        .block_on(Emulator::start(world(), EmulatorOptions::default()))
+        .expect("emulator");
+    let url = emulator.endpoint_url();
+    let events = ingest_ui_button(&emulator, "99.0.0");
+    let app_event = events
+        .iter()
+        .find(|e| e["detail"]["repositoryName"] == "app")
+        .expect("app event")
+        .clone();
+    let path = dir.join("event.json");
+    std::fs::write(&path, app_event.to_string()).expect("write");
+    // A context too old to use is the same as none.
+    let mut stale = world();
+    stale.collected_at = Some(1.0);
+    let stale_path = dir.join("stale.json");
+    std::fs::write(&stale_path, stale.to_json()).expect("write");
+    for extra in [
+        vec![],
+        vec![
+            "--context",
+            stale_path.to_str().expect("path"),
+            "--context-max-age",
+            "60",
+        ],
+    ] {
+        let before = emulator.stats();
+        let mut args = vec!["--event", path.to_str().expect("path")];
+        args.extend(extra);
+        let (code, report, stderr) = scan(&url, &args);
+        let calls = delta(&before, &emulator.stats());
+        assert_eq!(code, 1, "{stderr}");
+        assert!(rule_ids(&report).contains("mixed-origin-package"));
+        // Topology: DescribeDomain + GetDomainPermissionsPolicy + ListPackageGroups +
+        // ListRepositoriesInDomain + 4 × (DescribeRepository + GetRepositoryPermissionsPolicy);
+        // the event: app (record, one page), shared (none), npm-store (record, one page).
+        let expected: BTreeMap<String, u64> = [
+            ("DescribeDomain", 1),
+            ("GetDomainPermissionsPolicy", 1),
+            ("ListPackageGroups", 1),
+            ("ListRepositoriesInDomain", 1),
+            ("DescribeRepository", 4),
+            ("GetRepositoryPermissionsPolicy", 4),
+            ("DescribePackage", 3),
+            ("ListPackageVersions", 2),
+        ]
+        .into_iter()
+        .map(|(op, n)| (op.to_string(), n))
+        .collect();
+        assert_eq!(calls, expected);
+    }
+}
+
+#[test]
+fn the_function_policy_grants_exactly_what_event_scans_call() {
+    let policy: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("examples/aws/events/function-policy.json"))
+            .expect("policy"),
+    )
+    .expect("JSON");
+    let granted: BTreeSet<String> = policy["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .flat_map(|s| s["Action"].as_array().cloned().unwrap_or_default())
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .filter(|a| a.starts_with("codeartifact:"))
+        .collect();
+    // The per-event reads and the topology reads (the full collection's, minus ListDomains
+    // and the package listings).
+    let expected: BTreeSet<String> = [
+        "DescribePackage",
+        "ListPackageVersions",
+        "DescribeDomain",
+        "DescribeRepository",
+        "GetDomainPermissionsPolicy",
+        "GetRepositoryPermissionsPolicy",
+        "ListAllowedRepositoriesForGroup",
+        "ListPackageGroups",
+        "ListRepositoriesInDomain",
+    ]
+    .iter()
+    .map(|op| format!("codeartifact:{op}"))
+    .collect();
+    assert_eq!(granted, expected);
+    let targeted =
+        std::fs::read_to_string(common::root().join("src/collect/targeted.rs")).expect("source");
+    assert!(
+        targeted.contains(".describe_package()") && targeted.contains(".list_package_versions()")
+    );
+    // The deployable template grants the same actions.
+    let template =
+        std::fs::read_to_string(common::root().join("examples/aws/events/template.yaml"))
+            .expect("template");
+    for action in &expected {
+        assert!(
+            template.contains(&format!("- {action}")),
+            "{action} not in template.yaml"
+        );
+    }
+    assert_eq!(template.matches("- codeartifact:").count(), expected.len());
 }
