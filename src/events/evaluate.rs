@@ -202,6 +202,7 @@ impl Relevance {
 /// Re-checks one package: splices `read` into `context`, runs the full pipeline, and keeps
 /// the findings on the package in the affected repositories, on those repositories, and on
 /// the package's group, with the failures that concern them.
+#[allow(clippy::too_many_arguments)]
 pub fn scan_target(
     context: &Inventory,
     key: &TargetKey,

@@ -55,6 +55,9 @@ pub struct VersionState {
 
 pub type Snapshot = BTreeMap<VersionId, VersionState>;
 
+/// (owner, domain, repository, format, namespace, package): what a sequence number counts per.
+type PackageId = (String, String, String, String, Option<String>, String);
+
 /// Every version of every domain in `inventory`.
 pub fn snapshot(inventory: &Inventory) -> Snapshot {
     let mut versions = Snapshot::new();
@@ -100,7 +103,7 @@ pub fn snapshot(inventory: &Inventory) -> Snapshot {
 /// Where events go, and the per-package sequence numbers.
 pub struct Events {
     log: Mutex<Vec<Value>>,
-    sequences: Mutex<BTreeMap<(String, String, String, String, Option<String>, String), u64>>,
+    sequences: Mutex<BTreeMap<PackageId, u64>>,
     counter: Mutex<u64>,
     file: Option<PathBuf>,
     url: Option<String>,
