@@ -337,8 +337,9 @@ pub struct ScanArgs {
 /// `caguard scan --event`: re-check only the packages CodeArtifact events name.
 #[derive(Debug, Clone, Args)]
 pub struct EventArgs {
-    /// CodeArtifact event JSON to handle, `-` for stdin: one event, an array of them, or an SQS
-    /// batch (`Records[].body`). Only the packages the events name are read and checked.
+    /// CodeArtifact event JSON to handle, `-` for stdin: one event, an array or JSON Lines of
+    /// them, or an SQS batch (`Records[].body`). Only the packages the events name are read and
+    /// checked.
     #[arg(long, value_name = "FILE", help_heading = "Events",
           conflicts_with_all = ["inventory", "fix", "baseline"])]
     pub event: Option<PathBuf>,

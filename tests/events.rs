@@ -236,8 +236,8 @@ fn ingestion_event_reports_what_a_full_scan_reports_within_the_formula() {
         );
     }
 
-    let event_path = dir.join("events.json");
-    std::fs::write(&event_path, serde_json::to_string(&events).expect("json")).expect("write");
+    // The emulator's --events-file (JSON Lines) is what --event reads.
+    let event_path = events_file.clone();
     let before = emulator.stats();
     let (code, report, stderr) = scan(
         &url,

@@ -14,7 +14,7 @@
 //! grouped per (repository, package): however many events name a package, it is checked once,
 //! against the state after its newest event.
 //!
-//! Accepted input: one event object, a JSON array of them, or an SQS batch
+//! Accepted input: one event object, a JSON array of them, JSON Lines of them, or an SQS batch
 //! (`{"Records":[{"messageId":…,"body":"<event JSON>"}]}`, what a Lambda function reading an
 //! SQS queue fed by the EventBridge rule receives).
 
@@ -124,7 +124,13 @@ pub struct EventsError {
 /// that is not a CodeArtifact package version event is returned with its error, so a batch
 /// handler can fail just that record; only input that is not JSON at all is an error here.
 pub fn parse(text: &str, source_name: &str) -> Result<Vec<Entry>, EventsError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|error| EventsError {
+    let whole = serde_json::from_str::<serde_json::Value>(text);
+    if whole.is_err() {
+        if let Some(entries) = json_lines(text) {
+            return Ok(entries);
+        }
+    }
+    let value: serde_json::Value = whole.map_err(|error| EventsError {
         source_name: source_name.to_string(),
         message: format!(
             "line {} column {}: not JSON: {}",
@@ -134,6 +140,22 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Entry>, EventsError> {
         ),
     })?;
     Ok(entries(&value))
+}
+
+/// JSON Lines (what the emulator's `--events-file` and many log exports hold): every
+/// non-empty line one JSON value. `None` unless there are several lines and all parse.
+fn json_lines(text: &str) -> Option<Vec<Entry>> {
+    let mut found = Vec::new();
+    let mut lines = 0;
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        lines += 1;
+        let value: serde_json::Value = serde_json::from_str(line).ok()?;
+        collect_entries(&value, format!("line {}", index + 1), None, &mut found);
+    }
+    (lines > 1).then_some(found)
 }
 
 /// The entries of an already parsed input.
@@ -497,6 +519,16 @@ mod tests {
         assert_eq!(order, vec![1, 3, 4]);
         // 1.0.0 was deleted by the newest event naming it.
         assert_eq!(target.expected_versions(), vec!["2.0.0".to_string()]);
+    }
+
+    #[test]
+    fn json_lines_are_events_one_per_line() {
+        let one = example(serde_json::json!({"eventDeduplicationId": "a"})).to_string();
+        let two = example(serde_json::json!({"eventDeduplicationId": "b"})).to_string();
+        let entries = parse(&format!("{one}\n\n{two}\n"), "events.jsonl").unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].origin.at, "line 3");
+        assert!(entries.iter().all(|e| e.event.is_ok()));
     }
 
     #[test]
