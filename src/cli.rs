@@ -341,7 +341,7 @@ pub struct EventArgs {
     /// them, or an SQS batch (`Records[].body`). Only the packages the events name are read and
     /// checked.
     #[arg(long, value_name = "FILE", help_heading = "Events",
-          conflicts_with_all = ["inventory", "fix", "baseline"])]
+          conflicts_with_all = ["inventory", "fix"])]
     pub event: Option<PathBuf>,
 
     /// With --event: the inventory of the last full scan (`caguard collect`), used for the

@@ -280,6 +280,22 @@ fn ingestion_event_reports_what_a_full_scan_reports_within_the_formula() {
     // for each of the two events.
     assert_eq!(expected, 10);
 
+    // With the report as baseline, the same findings are existing ones: the gate passes.
+    let baseline = dir.join("baseline.json");
+    std::fs::write(&baseline, report.to_string()).expect("baseline");
+    let (code, _, stderr) = scan(
+        &url,
+        &[
+            "--event",
+            event_path.to_str().expect("path"),
+            "--context",
+            context.to_str().expect("path"),
+            "--baseline",
+            baseline.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+
     // The full scan of the same state says the same about the package and its repositories.
     let (full_code, full, _) = scan(&url, &[]);
     assert_eq!(full_code, 1);

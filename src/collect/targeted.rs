@@ -86,6 +86,8 @@ pub struct Session {
     sdk: SdkConfig,
     options: Options,
     inner: Arc<Inner>,
+    /// Calls made by topology reads, which run through a collection of their own.
+    topology_calls: std::sync::atomic::AtomicU64,
 }
 
 struct Inner {
@@ -116,6 +118,7 @@ impl Session {
                     max_retry_after: options.max_retry_after,
                 },
             }),
+            topology_calls: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -124,9 +127,17 @@ impl Session {
         &self.inner.region
     }
 
-    /// Calls made through this session so far (topology refreshes not included).
+    /// The package reads made through this session so far, per operation.
     pub fn summary(&self, elapsed: Duration) -> Summary {
         Summary::from_counters(&self.inner.counters, elapsed)
+    }
+
+    /// Every API call made so far: package reads and topology reads.
+    pub fn calls(&self) -> u64 {
+        self.inner.counters.total_calls()
+            + self
+                .topology_calls
+                .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The topology of one domain: everything but package listings.
@@ -139,7 +150,9 @@ impl Session {
             progress: false,
             ..self.options.clone()
         };
-        let (inventory, _) = super::collect(&self.sdk, &options).await?;
+        let (inventory, summary) = super::collect(&self.sdk, &options).await?;
+        self.topology_calls
+            .fetch_add(summary.total_calls(), std::sync::atomic::Ordering::Relaxed);
         Ok(inventory)
     }
 

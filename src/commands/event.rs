@@ -54,6 +54,11 @@ pub fn run(args: &ScanArgs, event_path: &Path, ui: &Ui) -> Result<Outcome, AppEr
     let mut outputs = output::prepare(&flags)?;
     let (config, rules) =
         crate::app::load_policy(args.policy.config.as_deref(), &args.policy.rule_dirs)?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(crate::gate::load_baseline)
+        .transpose()?;
     let context = args
         .event
         .context
@@ -74,21 +79,20 @@ pub fn run(args: &ScanArgs, event_path: &Path, ui: &Ui) -> Result<Outcome, AppEr
         .build()
         .map_err(crate::collect::CollectError::from)?;
     let started = std::time::Instant::now();
-    let (outcomes, empty, summary) = runtime.block_on(async {
+    let (outcomes, empty, calls) = runtime.block_on(async {
         let sdk = crate::collect::load_sdk_config(&source).await;
         let session = Session::connect(&sdk, &options).await?;
         let mut handler = Handler::new(
             session,
             config.clone(),
             rules.clone(),
-            None,
+            baseline,
             context,
             handler_options,
         );
         let outcomes = handler.handle(&batch, Date::today()).await?;
         let empty = handler.empty_result(Vec::new());
-        let summary = handler.session().summary(started.elapsed());
-        Ok::<_, AppError>((outcomes, empty, summary))
+        Ok::<_, AppError>((outcomes, empty, handler.session().calls()))
     })?;
     for outcome in &outcomes {
         if !outcome.pending.is_empty() {
@@ -104,10 +108,10 @@ pub fn run(args: &ScanArgs, event_path: &Path, ui: &Ui) -> Result<Outcome, AppEr
     if !ui.quiet {
         let events: usize = batch.targets.iter().map(|t| t.events.len()).sum();
         eprintln!(
-            "events: {events} ({} duplicate), {} package(s) checked, {} API calls",
+            "events: {events} ({} duplicate), {} package(s) checked, {calls} API calls in {:.1} s",
             batch.duplicates,
             outcomes.len(),
-            summary.total_calls()
+            started.elapsed().as_secs_f64()
         );
     }
     let result = crate::events::evaluate::combine(
@@ -130,7 +134,7 @@ pub fn run(args: &ScanArgs, event_path: &Path, ui: &Ui) -> Result<Outcome, AppEr
             } else {
                 None
             },
-            only_new: false,
+            only_new: args.only_new,
         };
         let text = match format {
             Format::Text => report::text::render(&result, &verdict, &layout),

@@ -31,7 +31,7 @@ pub struct TargetOutcome {
     pub result: ScanResult,
     /// Versions the events name that were still not listed after the bound.
     pub pending: Vec<String>,
-    /// Calls of the targeted read (DescribePackage + ListPackageVersions), retries included.
+    /// How many repositories the package was read in (|R(E)| of the call formula).
     pub repositories_read: usize,
 }
 
@@ -139,7 +139,7 @@ impl Handler {
         let domain_arn = crate::arn::domain(self.session.region(), owner, domain);
         // Old failures about this domain are superseded by the new read's.
         self.context.errors.retain(|error| {
-            !error.resource.starts_with(&domain_arn)
+            error.resource != domain_arn
                 && !error
                     .resource
                     .contains(&format!(":{owner}:repository/{domain}/"))
