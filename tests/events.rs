@@ -618,3 +618,51 @@ fn the_function_policy_grants_exactly_what_event_scans_call() {
     }
     assert_eq!(template.matches("- codeartifact:").count(), expected.len());
 }
+
+#[test]
+fn events_are_also_posted_to_a_loopback_url() {
+    let runtime = runtime();
+    runtime.block_on(async {
+        use tokio::io::AsyncReadExt as _;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/events", listener.local_addr().expect("addr"));
+        let emulator = Emulator::start(
+            world(),
+            EmulatorOptions {
+                events_url: Some(url),
+                ..EmulatorOptions::default()
+            },
+        )
+        .await
+        .expect("emulator");
+        let events = ingest_ui_button(&emulator, "99.0.0");
+        let mut received = Vec::new();
+        for _ in 0..events.len() {
+            let (mut stream, _) = listener.accept().await.expect("a POST");
+            let mut request = String::new();
+            // The emulator closes its side after sending (Connection: close).
+            let mut buffer = vec![0u8; 65536];
+            loop {
+                let n = stream.read(&mut buffer).await.expect("read");
+                request.push_str(&String::from_utf8_lossy(&buffer[..n]));
+                if n == 0 || request.contains("\r\n\r\n") && request.ends_with('}') {
+                    break;
+                }
+            }
+            assert!(
+                request.starts_with("POST /events HTTP/1.1\r\n"),
+                "{request}"
+            );
+            let body = request.split("\r\n\r\n").nth(1).unwrap_or("");
+            received.push(serde_json::from_str::<Value>(body).expect("event JSON"));
+        }
+        let key = |e: &Value| e["id"].as_str().unwrap_or("").to_string();
+        let mut received_ids: Vec<String> = received.iter().map(key).collect();
+        let mut sent_ids: Vec<String> = events.iter().map(key).collect();
+        received_ids.sort();
+        sent_ids.sort();
+        assert_eq!(received_ids, sent_ids);
+    });
+}
