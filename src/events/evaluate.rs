@@ -114,6 +114,12 @@ pub fn is_package(entry: &PackageEntry, format: &str, namespace: Option<&str>, n
 /// keep their cached records.
 pub fn splice(context: &Inventory, key: &TargetKey, read: &PackageRead) -> Inventory {
     let mut inventory = context.clone();
+    splice_into(&mut inventory, key, read);
+    inventory
+}
+
+/// [`splice`] in place.
+pub fn splice_into(inventory: &mut Inventory, key: &TargetKey, read: &PackageRead) {
     let namespace = key.namespace.as_deref();
     if let Some(domain) = inventory
         .domains
@@ -136,7 +142,6 @@ pub fn splice(context: &Inventory, key: &TargetKey, read: &PackageRead) -> Inven
         }
     }
     inventory.errors.extend(read.errors.iter().cloned());
-    inventory
 }
 
 /// What a finding or an error must be about to belong to an event's result.
@@ -199,6 +204,13 @@ impl Relevance {
     }
 }
 
+/// One package to re-check, with what was read for it.
+pub struct Checked<'a> {
+    pub key: &'a TargetKey,
+    pub reach: &'a Reach,
+    pub read: &'a PackageRead,
+}
+
 /// Re-checks one package: splices `read` into `context`, runs the full pipeline, and keeps
 /// the findings on the package in the affected repositories, on those repositories, and on
 /// the package's group, with the failures that concern them.
@@ -213,33 +225,60 @@ pub fn scan_target(
     baseline: Option<&BTreeSet<String>>,
     today: Date,
 ) -> Result<ScanResult, AppError> {
-    let inventory = splice(context, key, read);
-    let group_pattern = find_domain(&inventory, key).map(|domain| {
-        let tree = GroupTree::build(domain);
-        let association = tree.associate(
-            &PackageFormat::from(key.format.as_str()),
-            key.namespace.as_deref(),
-            &key.package,
-        );
-        tree.association_pattern(association).to_string()
-    });
-    let mut result = crate::app::scan(&inventory, None, config, rules, baseline, today)?;
-    let relevance = Relevance {
-        domain: key.domain.clone(),
-        affected: reach.affected.iter().cloned().collect(),
-        read: reach.read.iter().cloned().collect(),
-        key: key.clone(),
-        group_pattern,
-        region: inventory.region.clone().unwrap_or_default(),
-    };
-    result.findings.retain(|finding| relevance.finding(finding));
-    result
-        .collection_errors
-        .retain(|error| relevance.error(error));
-    // A suppression for another package did not get a chance to match: not "unused" here.
-    result.suppressions.retain(|entry| entry.matched > 0);
-    result.source.domains.retain(|name| *name == key.domain);
-    Ok(result)
+    let checked = [Checked { key, reach, read }];
+    let mut results = scan_targets(context, &checked, config, rules, baseline, today)?;
+    Ok(results.remove(0))
+}
+
+/// [`scan_target`] for several packages at once: every read is spliced into one copy of the
+/// context and the pipeline runs once, so a batch costs one evaluation, not one per package.
+/// Each package's records are fresh either way, so the findings are those of separate runs.
+pub fn scan_targets(
+    context: &Inventory,
+    checked: &[Checked<'_>],
+    config: &Config,
+    rules: &RuleSet,
+    baseline: Option<&BTreeSet<String>>,
+    today: Date,
+) -> Result<Vec<ScanResult>, AppError> {
+    let mut inventory = context.clone();
+    for target in checked {
+        splice_into(&mut inventory, target.key, target.read);
+    }
+    let whole = crate::app::scan(&inventory, None, config, rules, baseline, today)?;
+    let region = inventory.region.clone().unwrap_or_default();
+    Ok(checked
+        .iter()
+        .map(|target| {
+            let key = target.key;
+            let group_pattern = find_domain(&inventory, key).map(|domain| {
+                let tree = GroupTree::build(domain);
+                let association = tree.associate(
+                    &PackageFormat::from(key.format.as_str()),
+                    key.namespace.as_deref(),
+                    &key.package,
+                );
+                tree.association_pattern(association).to_string()
+            });
+            let relevance = Relevance {
+                domain: key.domain.clone(),
+                affected: target.reach.affected.iter().cloned().collect(),
+                read: target.reach.read.iter().cloned().collect(),
+                key: key.clone(),
+                group_pattern,
+                region: region.clone(),
+            };
+            let mut result = whole.clone();
+            result.findings.retain(|finding| relevance.finding(finding));
+            result
+                .collection_errors
+                .retain(|error| relevance.error(error));
+            // A suppression for another package did not get a chance to match: not "unused" here.
+            result.suppressions.retain(|entry| entry.matched > 0);
+            result.source.domains.retain(|name| *name == key.domain);
+            result
+        })
+        .collect())
 }
 
 /// One result for several packages: findings and failures together, each once, in the order

@@ -264,6 +264,7 @@ impl Handler {
                 finished.insert(index, read);
             }
         }
+        let mut gathered: Vec<(usize, Reach, PackageRead)> = Vec::new();
         for (index, reach) in planned {
             let Some(target) = batch.targets.get(index) else {
                 continue;
@@ -271,29 +272,54 @@ impl Handler {
             let read = finished.remove(&index).unwrap_or_else(|| PackageRead {
                 errors: vec![CollectionError {
                     operation: "DescribePackage".to_string(),
-                    resource: target.key.display(),
+                    resource: crate::arn::package(
+                        self.session.region(),
+                        &target.key.domain_owner,
+                        &target.key.domain,
+                        &target.key.repository,
+                        &target.key.format,
+                        target.key.namespace.as_deref(),
+                        &target.key.package,
+                    ),
                     code: "InternalError".to_string(),
                     message: "the read of this package stopped unexpectedly".to_string(),
                 }],
                 ..PackageRead::default()
             });
-            let result = evaluate::scan_target(
-                &self.context,
-                &target.key,
-                &reach,
-                &read,
-                &self.config,
-                &self.rules,
-                self.baseline.as_ref(),
-                today,
-            )?;
-            outcomes[index] = Some(TargetOutcome {
-                key: target.key.clone(),
-                origins: target.origins.clone(),
-                result,
-                pending: read.pending.clone(),
-                repositories_read: reach.read.len(),
-            });
+            gathered.push((index, reach, read));
+        }
+        // One evaluation for the whole batch (see `evaluate::scan_targets`).
+        let checked: Vec<evaluate::Checked<'_>> = gathered
+            .iter()
+            .filter_map(|(index, reach, read)| {
+                batch.targets.get(*index).map(|target| evaluate::Checked {
+                    key: &target.key,
+                    reach,
+                    read,
+                })
+            })
+            .collect();
+        let results = evaluate::scan_targets(
+            &self.context,
+            &checked,
+            &self.config,
+            &self.rules,
+            self.baseline.as_ref(),
+            today,
+        )?;
+        for ((index, reach, read), result) in gathered.iter().zip(results) {
+            let Some(target) = batch.targets.get(*index) else {
+                continue;
+            };
+            if let Some(slot) = outcomes.get_mut(*index) {
+                *slot = Some(TargetOutcome {
+                    key: target.key.clone(),
+                    origins: target.origins.clone(),
+                    result,
+                    pending: read.pending.clone(),
+                    repositories_read: reach.read.len(),
+                });
+            }
         }
         Ok(outcomes.into_iter().flatten().collect())
     }
