@@ -247,12 +247,19 @@ pub fn scan_targets(
     }
     let whole = crate::app::scan(&inventory, None, config, rules, baseline, today)?;
     let region = inventory.region.clone().unwrap_or_default();
+    // One group tree per domain, not per package.
+    let mut trees: BTreeMap<(String, String), GroupTree> = BTreeMap::new();
     Ok(checked
         .iter()
         .map(|target| {
             let key = target.key;
-            let group_pattern = find_domain(&inventory, key).map(|domain| {
-                let tree = GroupTree::build(domain);
+            let tree_key = (key.domain_owner.clone(), key.domain.clone());
+            if !trees.contains_key(&tree_key) {
+                if let Some(domain) = find_domain(&inventory, key) {
+                    trees.insert(tree_key.clone(), GroupTree::build(domain));
+                }
+            }
+            let group_pattern = trees.get(&tree_key).map(|tree| {
                 let association = tree.associate(
                     &PackageFormat::from(key.format.as_str()),
                     key.namespace.as_deref(),
@@ -268,15 +275,33 @@ pub fn scan_targets(
                 group_pattern,
                 region: region.clone(),
             };
-            let mut result = whole.clone();
-            result.findings.retain(|finding| relevance.finding(finding));
-            result
-                .collection_errors
-                .retain(|error| relevance.error(error));
-            // A suppression for another package did not get a chance to match: not "unused" here.
-            result.suppressions.retain(|entry| entry.matched > 0);
-            result.source.domains.retain(|name| *name == key.domain);
-            result
+            let mut source = whole.source.clone();
+            source.domains.retain(|name| *name == key.domain);
+            ScanResult {
+                source,
+                // Only what concerns this package is copied: a batch's whole result is large.
+                findings: whole
+                    .findings
+                    .iter()
+                    .filter(|finding| relevance.finding(finding))
+                    .cloned()
+                    .collect(),
+                collection_errors: whole
+                    .collection_errors
+                    .iter()
+                    .filter(|error| relevance.error(error))
+                    .cloned()
+                    .collect(),
+                warnings: whole.warnings.clone(),
+                // A suppression for another package did not get a chance to match: not
+                // "unused" here.
+                suppressions: whole
+                    .suppressions
+                    .iter()
+                    .filter(|entry| entry.matched > 0)
+                    .cloned()
+                    .collect(),
+            }
         })
         .collect())
 }
