@@ -264,6 +264,9 @@ pub struct ScanArgs {
     pub collect: CollectArgs,
 
     #[command(flatten)]
+    pub event: EventArgs,
+
+    #[command(flatten)]
     pub policy: PolicyArgs,
 
     /// Report format written to --output (or stdout).
@@ -329,6 +332,44 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 50.0, value_parser = write_rate,
           help_heading = "Fix")]
     pub max_write_rps: f64,
+}
+
+/// `caguard scan --event`: re-check only the packages CodeArtifact events name.
+#[derive(Debug, Clone, Args)]
+pub struct EventArgs {
+    /// CodeArtifact event JSON to handle, `-` for stdin: one event, an array or JSON Lines of
+    /// them, or an SQS batch (`Records[].body`). Only the packages the events name are read and
+    /// checked.
+    #[arg(long, value_name = "FILE", help_heading = "Events",
+          conflicts_with_all = ["inventory", "fix"])]
+    pub event: Option<PathBuf>,
+
+    /// With --event: the inventory of the last full scan (`caguard collect`), used for the
+    /// repository topology and package groups [default: read the topology live].
+    #[arg(long, value_name = "FILE", requires = "event", help_heading = "Events")]
+    pub context: Option<PathBuf>,
+
+    /// With --event: re-read the topology when the context is older than this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 86400.0, value_parser = non_negative_seconds_any,
+          help_heading = "Events")]
+    pub context_max_age: f64,
+
+    /// With --event: how long to keep re-reading a version an event names that is not listed
+    /// yet (listing can lag ingestion by minutes) before reporting it pending (exit 3).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0, value_parser = non_negative_seconds,
+          help_heading = "Events")]
+    pub pending_after: f64,
+
+    /// The first wait before re-reading an unlisted version, in milliseconds (doubles).
+    #[arg(long, value_name = "MS", default_value_t = 10_000, hide = true)]
+    pub pending_first_wait_ms: u64,
+}
+
+fn non_negative_seconds_any(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(seconds),
+        _ => Err(format!("`{text}` is not a number of seconds (0 or more)")),
+    }
 }
 
 /// Arguments of `caguard facts`.

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod config;
+pub mod events;
 pub mod exit;
 pub mod facts;
 pub mod finding;

@@ -99,6 +99,29 @@ pub fn package(value: &sdk::PackageSummary) -> wire::PackageSummary {
     }
 }
 
+/// DescribePackage's `PackageDescription` as the `PackageSummary` ListPackages would list:
+/// the same coordinates and origin configuration.
+pub fn package_description(value: &sdk::PackageDescription) -> wire::PackageSummary {
+    wire::PackageSummary {
+        format: value
+            .format
+            .as_ref()
+            .map(|format| wire::PackageFormat::from(format.as_str())),
+        namespace: value.namespace.clone(),
+        package: value.name.clone(),
+        origin_configuration: value.origin_configuration.as_ref().map(|configuration| {
+            wire::PackageOriginConfiguration {
+                restrictions: configuration.restrictions.as_ref().map(|restrictions| {
+                    wire::PackageOriginRestrictions {
+                        publish: wire::AllowMode::from(restrictions.publish.as_str()),
+                        upstream: wire::AllowMode::from(restrictions.upstream.as_str()),
+                    }
+                }),
+            }
+        }),
+    }
+}
+
 pub fn version(value: &sdk::PackageVersionSummary) -> wire::PackageVersionSummary {
     wire::PackageVersionSummary {
         version: value.version.clone(),

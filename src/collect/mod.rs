@@ -58,6 +58,7 @@ pub mod convert;
 mod limit;
 mod progress;
 mod stats;
+pub mod targeted;
 mod walk;
 
 pub(crate) use call::call;
@@ -171,6 +172,9 @@ pub struct Options {
     pub read_timeout: Duration,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Only the topology: domains, groups, repositories and policies, no package listings
+    /// (the context event-driven scans cache).
+    pub topology_only: bool,
 }
 
 impl Default for Options {
@@ -192,6 +196,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(5),
             read_timeout: Duration::from_secs(10),
             progress: false,
+            topology_only: false,
         }
     }
 }
@@ -301,7 +306,7 @@ pub async fn collect(
     let counters = Arc::new(stats::Counters::default());
     let client = client(sdk, options, &counters);
     let progress = Progress::new(options.progress);
-    let ctx = Arc::new(walk::Ctx::new(
+    let mut ctx = walk::Ctx::new(
         client,
         region.clone(),
         options.domain_owner.clone(),
@@ -310,7 +315,9 @@ pub async fn collect(
         counters.clone(),
         options.retry_policy(),
         progress.clone(),
-    ));
+    );
+    ctx.packages = !options.topology_only;
+    let ctx = Arc::new(ctx);
     // The bar's message is refreshed from the counters, not by every call, to keep the hot
     // path free of terminal work.
     let ticker = (!progress.is_hidden()).then(|| {

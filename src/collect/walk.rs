@@ -46,6 +46,9 @@ pub struct Ctx {
     pub counters: Arc<Counters>,
     pub retry: RetryPolicy,
     pub progress: Progress,
+    /// False for a topology-only collection (the context of event-driven scans): no
+    /// ListPackages, no ListPackageVersions.
+    pub packages: bool,
     errors: Mutex<Vec<CollectionError>>,
     /// Repository names of the filter that some domain had.
     found_repositories: Mutex<BTreeSet<String>>,
@@ -79,6 +82,7 @@ impl Ctx {
             counters,
             retry,
             progress,
+            packages: true,
             errors: Mutex::new(Vec::new()),
             found_repositories: Mutex::new(BTreeSet::new()),
         }
@@ -137,7 +141,10 @@ impl Ctx {
 
 /// The next page token, or the end. A token equal to the one just sent would loop forever
 /// (the SDK's own paginators stop there too); it is reported as a malformed reply.
-fn next_token(sent: &Option<String>, received: Option<String>) -> Result<Option<String>, Failure> {
+pub(super) fn next_token(
+    sent: &Option<String>,
+    received: Option<String>,
+) -> Result<Option<String>, Failure> {
     match received {
         None => Ok(None),
         Some(token) if token.is_empty() => Ok(None),
@@ -154,7 +161,7 @@ fn next_token(sent: &Option<String>, received: Option<String>) -> Result<Option<
 /// children while the next page is fetched) and returns the reply's next token. A call that
 /// fails for good, or a repeated token, is recorded against `op` and `resource` and ends the
 /// listing there; the result says whether the list was read to its end.
-async fn paginate<Out, E, Fut>(
+pub(super) async fn paginate<Out, E, Fut>(
     ctx: &Ctx,
     op: Op,
     resource: &str,
@@ -517,10 +524,15 @@ async fn repository(
     };
     tracing::debug!(repository = name.as_str(), "collecting repository");
     let scope = Arc::new(RepositoryScope { domain, name, arn });
-    let (policy, packages) = tokio::join!(
-        repository_policy(&ctx, &scope),
-        packages(&ctx, &scope, listing)
-    );
+    let (policy, packages) = if ctx.packages {
+        tokio::join!(
+            repository_policy(&ctx, &scope),
+            packages(&ctx, &scope, listing)
+        )
+    } else {
+        drop(listing);
+        (repository_policy(&ctx, &scope).await, Vec::new())
+    };
     Some(RepositoryEntry {
         repository: description,
         policy,

@@ -3,6 +3,7 @@
 mod check;
 mod collect;
 mod docs;
+mod event;
 mod facts;
 pub mod fix;
 pub mod output;

@@ -11,6 +11,9 @@ use crate::rules::RuleSet;
 use std::path::Path;
 
 pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
+    if let Some(path) = &args.event.event {
+        return super::event::run(args, path, ui);
+    }
     if args
         .sarif_category
         .as_deref()
@@ -158,7 +161,7 @@ fn warn_about_suppressions(result: &report::ScanResult, config: &Config, ui: &Ui
 
 /// The rules with `[rules.<id>] severity` overrides applied: GitHub takes an alert's severity
 /// from its rule descriptor, so the SARIF rules must say what the findings say.
-fn effective_rules(rules: &RuleSet, config: &Config) -> RuleSet {
+pub(super) fn effective_rules(rules: &RuleSet, config: &Config) -> RuleSet {
     let mut rules = rules.clone();
     for rule in &mut rules.rules {
         if let Some(severity) = config

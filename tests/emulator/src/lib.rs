@@ -26,6 +26,7 @@
 mod accounts;
 pub mod auth;
 mod error;
+pub mod events;
 mod faults;
 mod quota;
 pub mod generate;
@@ -93,6 +94,10 @@ pub struct Options {
     /// Long-term access key ids and the account each belongs to; an unlisted key belongs to
     /// the default account (the first inventory's).
     pub access_keys: BTreeMap<String, String>,
+    /// Append every EventBridge event (see [`events`]) to this file as a JSON line.
+    pub events_file: Option<std::path::PathBuf>,
+    /// Also POST every event to this loopback URL (`http://127.0.0.1:PORT/PATH`).
+    pub events_url: Option<String>,
 }
 
 impl Default for Options {
@@ -110,6 +115,8 @@ impl Default for Options {
             quota_rps: None,
             deny_assume: Vec::new(),
             access_keys: BTreeMap::new(),
+            events_file: None,
+            events_url: None,
         }
     }
 }
@@ -133,6 +140,7 @@ struct Shared {
     quota: Option<quota::Quota>,
     /// Requests answered 429 because they were over the quota.
     over_quota: AtomicU64,
+    events: events::Events,
 }
 
 /// A poisoned lock only means a handler panicked mid-request; the data is still the best
@@ -197,7 +205,9 @@ impl Emulator {
         let identities =
             sts::Identities::new(accounts.default_account(), options.access_keys.clone());
         let quota = options.quota_rps.map(quota::Quota::new);
+        let events = events::Events::new(options.events_file.clone(), options.events_url.clone());
         let shared = Arc::new(Shared {
+            events,
             accounts: Mutex::new(accounts),
             identities,
             side: Mutex::new(side::Side::default()),
@@ -295,6 +305,53 @@ impl EmulatorHandle {
     pub fn responses(&self) -> Vec<(String, serde_json::Value)> {
         lock(&self.shared.responses).clone()
     }
+
+    /// Every EventBridge event emitted so far, in order (see [`events`]).
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.shared.events.all()
+    }
+
+    /// A client's fetch of a public version through a repository, in the default account
+    /// (see [`events::ingest`]): the events it caused, or (HTTP status, why) when refused.
+    pub fn ingest(
+        &self,
+        request: &events::IngestRequest,
+    ) -> Result<Vec<serde_json::Value>, events::Refusal> {
+        ingest_in(&self.shared, request)
+    }
+}
+
+fn ingest_in(
+    shared: &Shared,
+    request: &events::IngestRequest,
+) -> Result<Vec<serde_json::Value>, events::Refusal> {
+    let mut accounts = lock(&shared.accounts);
+    let mut side = lock(&shared.side);
+    let account = accounts.default_account();
+    let inventory = accounts
+        .world_mut(&account)
+        .ok_or((404, format!("no state for account {account}")))?;
+    let before = events::snapshot(inventory);
+    events::ingest(inventory, request, &mut |about| {
+        side.unique("revision", about)
+    })?;
+    let after = events::snapshot(inventory);
+    Ok(shared
+        .events
+        .emit(&ops::region(inventory), &before, &after, now()))
+}
+
+/// Operations that change package versions, and so emit events.
+fn changes_versions(operation: Operation) -> bool {
+    matches!(
+        operation,
+        Operation::PublishPackageVersion
+            | Operation::CopyPackageVersions
+            | Operation::DeletePackageVersions
+            | Operation::DisposePackageVersions
+            | Operation::UpdatePackageVersionsStatus
+            | Operation::DeletePackage
+    )
 }
 
 impl Drop for EmulatorHandle {
@@ -401,6 +458,9 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
     let path = request.uri().path().to_string();
     if let Some(response) = control(shared, &method, &path, request.uri().query()) {
         return response;
+    }
+    if method == "POST" && path == "/__emulator/ingest" {
+        return ingest_route(shared, request).await;
     }
     // CodeArtifact has nothing at `/`; STS has nothing elsewhere.
     if path == "/" {
@@ -535,7 +595,21 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
         let mut side = lock(&shared.side);
         accounts
             .target(&caller, operation, raw_query.as_deref(), &call.body)
-            .and_then(|account| execute_in(&mut accounts, &mut side, &account, &call))
+            .and_then(|account| {
+                let before = changes_versions(operation)
+                    .then(|| accounts.world_mut(&account).map(|w| events::snapshot(w)))
+                    .flatten();
+                let result = execute_in(&mut accounts, &mut side, &account, &call);
+                if let (Ok(_), Some(before), Some(world)) =
+                    (&result, before, accounts.world_mut(&account))
+                {
+                    let after = events::snapshot(world);
+                    shared
+                        .events
+                        .emit(&ops::region(world), &before, &after, call.now);
+                }
+                result
+            })
     };
     match result {
         Ok(reply) => {
@@ -614,6 +688,29 @@ async fn handle_root(shared: &Shared, request: HttpRequest<Incoming>) -> Respons
     );
     count(answer.action);
     sts::http_response(&answer.result, &id)
+}
+
+/// `POST /__emulator/ingest` with an [`events::IngestRequest`] body: 200 with the events, or
+/// the refusal's status and message. Not signed, not faulted, not counted.
+async fn ingest_route(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Full<Bytes>> {
+    let id = "emulator-control";
+    let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let parsed: events::IngestRequest = match serde_json::from_slice(&body) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let body = serde_json::json!({ "message": format!("bad ingest request: {error}") });
+            return json_response(400, &body, id);
+        }
+    };
+    match ingest_in(shared, &parsed) {
+        Ok(events) => json_response(200, &serde_json::json!({ "events": events }), id),
+        Err((status, message)) => {
+            json_response(status, &serde_json::json!({ "message": message }), id)
+        }
+    }
 }
 
 /// The emulator's own routes, outside the API: no signature, no faults, not counted.

@@ -78,6 +78,29 @@ struct Args {
     /// Page size when a request sends no maxResults (1 to 1000).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
     page_size: u16,
+
+    /// Append every EventBridge event (package version created, updated, deleted; ingestion
+    /// through `POST /__emulator/ingest`) to FILE as JSON Lines.
+    #[arg(long, value_name = "FILE")]
+    events_file: Option<std::path::PathBuf>,
+
+    /// Also POST every event to this loopback URL (http://127.0.0.1:PORT/PATH only).
+    #[arg(long, value_name = "URL", value_parser = loopback_url)]
+    events_url: Option<String>,
+}
+
+fn loopback_url(text: &str) -> Result<String, String> {
+    match text.strip_prefix("http://127.0.0.1:") {
+        Some(rest)
+            if rest
+                .split('/')
+                .next()
+                .is_some_and(|port| port.parse::<u16>().is_ok()) =>
+        {
+            Ok(text.to_string())
+        }
+        _ => Err(format!("`{text}` is not an http://127.0.0.1:PORT/ URL")),
+    }
 }
 
 fn quota_rps(text: &str) -> Result<f64, String> {
@@ -136,6 +159,8 @@ async fn main() -> ExitCode {
         deny_assume: args.deny_assume,
         quota_rps: args.quota_rps,
         access_keys: args.access_key.into_iter().collect(),
+        events_file: args.events_file,
+        events_url: args.events_url,
         ..Options::default()
     };
     let started = match <[Inventory; 1]>::try_from(inventories) {
