@@ -88,6 +88,28 @@ pub fn scan(
     today: Date,
 ) -> Result<ScanResult, AppError> {
     let facts = facts::derive(inventory, &config.facts);
+    scan_facts(
+        inventory,
+        facts,
+        inventory_path,
+        config,
+        rules,
+        baseline,
+        today,
+    )
+}
+
+/// [`scan`] past the facts, for callers that derive them themselves (the scale benchmark times
+/// each phase).
+pub fn scan_facts(
+    inventory: &Inventory,
+    facts: facts::Facts,
+    inventory_path: Option<&Path>,
+    config: &Config,
+    rules: &RuleSet,
+    baseline: Option<&BTreeSet<String>>,
+    today: Date,
+) -> Result<ScanResult, AppError> {
     let mut findings = rules::evaluate(rules, &facts, config)?;
     crate::fix::safety::refine(&mut findings, &facts);
     let suppressions = gate::apply_suppressions(&mut findings, &config.suppressions, today);

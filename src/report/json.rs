@@ -276,6 +276,11 @@ pub fn render(result: &ScanResult) -> String {
     text
 }
 
+/// Writes what [`render`] returns to `out`.
+pub fn write(result: &ScanResult, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    out.write_all(render(result).as_bytes())
+}
+
 /// The JSON Schema of the report, as committed in `schemas/report-v1.schema.json`.
 pub fn schema() -> String {
     let mut text = serde_json::to_string_pretty(&schemars::schema_for!(Report)).unwrap_or_default();
