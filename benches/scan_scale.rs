@@ -16,6 +16,7 @@
 mod shapes;
 
 #[path = "../tests/common/world.rs"]
+#[allow(dead_code)]
 mod world;
 
 use caguard::config::{Config, Date};
