@@ -137,7 +137,13 @@ fn memory() -> (u64, u64) {
         status
             .lines()
             .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
             .map_or(0, |kb| kb / 1024)
     };
     (field("VmHWM:"), field("VmRSS:"))
@@ -160,15 +166,23 @@ fn child(file: &Path) {
     let inventory = Inventory::load(file).expect("parses");
     phase("parse", started, "");
     let started = Instant::now();
-    let facts = caguard::facts::derive(&inventory, &config.facts);
+    let facts = caguard::app::derive_facts(&inventory, &config, &rules);
     phase(
         "facts",
         started,
         &format!(", {} version facts", facts.versions.len()),
     );
     let started = Instant::now();
-    let result = caguard::app::scan_facts(&inventory, facts, Some(file), &config, &rules, None, Date::today())
-        .expect("scan");
+    let result = caguard::app::scan_facts(
+        &inventory,
+        facts,
+        Some(file),
+        &config,
+        &rules,
+        None,
+        Date::today(),
+    )
+    .expect("scan");
     phase(
         "rules",
         started,
@@ -181,7 +195,11 @@ fn child(file: &Path) {
     writer.flush().expect("write JSON");
     drop(writer);
     let size = std::fs::metadata(&out).map_or(0, |m| m.len());
-    phase("report json", started, &format!(", {} MB", size / 1_000_000));
+    phase(
+        "report json",
+        started,
+        &format!(", {} MB", size / 1_000_000),
+    );
     let started = Instant::now();
     let out = file.with_extension("report.sarif");
     let mut writer = std::io::BufWriter::new(std::fs::File::create(&out).expect("report file"));
@@ -189,6 +207,10 @@ fn child(file: &Path) {
     writer.flush().expect("write SARIF");
     drop(writer);
     let size = std::fs::metadata(&out).map_or(0, |m| m.len());
-    phase("report sarif", started, &format!(", {} MB", size / 1_000_000));
+    phase(
+        "report sarif",
+        started,
+        &format!(", {} MB", size / 1_000_000),
+    );
     println!("   scan total   {:>9.2?}", total.elapsed());
 }

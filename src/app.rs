@@ -87,7 +87,7 @@ pub fn scan(
     baseline: Option<&BTreeSet<String>>,
     today: Date,
 ) -> Result<ScanResult, AppError> {
-    let facts = facts::derive(inventory, &config.facts);
+    let facts = derive_facts(inventory, config, rules);
     scan_facts(
         inventory,
         facts,
@@ -96,6 +96,15 @@ pub fn scan(
         rules,
         baseline,
         today,
+    )
+}
+
+/// The facts a scan needs: version facts only when an enabled rule has version scope.
+pub fn derive_facts(inventory: &Inventory, config: &Config, rules: &RuleSet) -> facts::Facts {
+    facts::derive_scopes(
+        inventory,
+        &config.facts,
+        rules::reads_versions(rules, config),
     )
 }
 

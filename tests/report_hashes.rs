@@ -93,7 +93,11 @@ fn reports_are_byte_identical_to_the_recorded_hashes() {
         .unwrap_or_else(|e| panic!("{e}"));
     let config = Path::new("fixtures/demo/caguard.toml");
     let mut actual = report_hashes("demo", &demo, config);
-    actual.extend(report_hashes("generated-50k", &world_json(GENERATED), config));
+    actual.extend(report_hashes(
+        "generated-50k",
+        &world_json(GENERATED),
+        config,
+    ));
     let rendered: String = actual
         .iter()
         .map(|(name, hash)| format!("{name} {hash}\n"))
