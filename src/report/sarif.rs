@@ -150,7 +150,8 @@ pub fn write(
     category: Option<&str>,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
-    out.write_all(render(result, rules, category).as_bytes())
+    serde_json::to_writer_pretty(&mut *out, &log(result, rules, category))?;
+    out.write_all(b"\n")
 }
 
 /// The SARIF log; see [`render`].
