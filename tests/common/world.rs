@@ -85,13 +85,17 @@ pub fn write_world(out: &mut impl Write, size: WorldSize) -> io::Result<()> {
 }
 
 fn write_package(out: &mut impl Write, index: usize, versions: usize) -> io::Result<()> {
-    let internal = index % 3 == 0;
-    let namespace = if index % 2 == 0 {
+    let internal = index.is_multiple_of(3);
+    let namespace = if index.is_multiple_of(2) {
         "\n              \"namespace\": \"acme\","
     } else {
         ""
     };
-    let upstream = if index % 5 == 0 { "BLOCK" } else { "ALLOW" };
+    let upstream = if index.is_multiple_of(5) {
+        "BLOCK"
+    } else {
+        "ALLOW"
+    };
     // Some records predate origin controls.
     let origin_configuration = if index % 13 == 4 {
         String::new()
@@ -121,7 +125,7 @@ fn write_package(out: &mut impl Write, index: usize, versions: usize) -> io::Res
         )?;
         if (index * 7 + v) % 101 == 50 {
             // No origin recorded: unknown provenance.
-        } else if internal && v % 7 != 0 {
+        } else if internal && !v.is_multiple_of(7) {
             out.write_all(b",\n                  \"origin\": {\n                    \"domainEntryPoint\": {\n                      \"repositoryName\": \"internal\"\n                    },\n                    \"originType\": \"INTERNAL\"\n                  }")?;
         } else {
             out.write_all(b",\n                  \"origin\": {\n                    \"domainEntryPoint\": {\n                      \"externalConnectionName\": \"public:npmjs\"\n                    },\n                    \"originType\": \"EXTERNAL\"\n                  }")?;
