@@ -1,120 +1,48 @@
-//! Offline scale benchmark: derive facts and evaluate the built-in rules over a generated
-//! inventory (default 1,000,000 versions), then time the hostile shapes of
-//! `tests/hostile/shapes.rs` (names that all collide or look alike, identical records). Prints
-//! numbers; run with `cargo bench --bench scan_scale [-- VERSIONS | hostile]` (`hostile`: only
-//! the hostile shapes).
+//! Offline scale benchmark. Prints numbers; no assertions.
+//!
+//! `cargo bench --bench scan_scale [-- VERSIONS... | hostile]`
+//!
+//! For each size (default 1M, 2M and 4M versions; `10000000` for ten million), the generated
+//! world of `tests/common/world.rs` (100,000 packages × 10 versions per million) is written to
+//! `target/scan_scale/world-VERSIONS.json` (streamed; kept for the next run), then scanned in a
+//! child process of this binary, phase by phase: parse (load the file), facts, rules (with
+//! suppressions and gate), JSON report, SARIF report (both written to files in the same
+//! directory). Each phase prints its wall time and the process's peak RSS so far (`VmHWM`), so
+//! the peak of a phase is the largest value up to it. Then the hostile shapes of
+//! `tests/hostile/shapes.rs` (names that all collide or look alike, identical records) are timed;
+//! `hostile` runs only those.
 
 #[path = "../tests/hostile/shapes.rs"]
 mod shapes;
 
+#[path = "../tests/common/world.rs"]
+#[allow(dead_code)]
+mod world;
+
 use caguard::config::{Config, Date};
 use caguard::inventory::*;
 use caguard::rules::RuleSet;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-fn version(number: usize, origin: OriginType, entry: &str) -> PackageVersionSummary {
-    PackageVersionSummary {
-        version: format!("{}.{}.{}", number / 100, (number / 10) % 10, number % 10),
-        revision: None,
-        status: PackageVersionStatus::Published,
-        origin: Some(PackageVersionOrigin {
-            domain_entry_point: Some(DomainEntryPoint {
-                repository_name: (origin == OriginType::Internal).then(|| entry.to_string()),
-                external_connection_name: (origin == OriginType::External)
-                    .then(|| "public:npmjs".to_string()),
-            }),
-            origin_type: Some(origin),
-        }),
-    }
-}
-
-fn repository(name: &str, upstreams: &[&str], connection: bool) -> RepositoryEntry {
-    RepositoryEntry {
-        repository: RepositoryDescription {
-            name: Some(name.to_string()),
-            upstreams: Some(
-                upstreams
-                    .iter()
-                    .map(|u| UpstreamRepositoryInfo {
-                        repository_name: Some(u.to_string()),
-                    })
-                    .collect(),
-            ),
-            external_connections: connection.then(|| {
-                vec![ExternalConnectionInfo {
-                    external_connection_name: Some("public:npmjs".to_string()),
-                    package_format: Some(PackageFormat::Npm),
-                    status: Some(ExternalConnectionStatus::Available),
-                }]
-            }),
-            ..Default::default()
-        },
-        policy: None,
-        packages: Vec::new(),
-    }
-}
-
-/// A domain with app → internal, app → npm-store; packages spread over the three repositories.
-fn generate(total_versions: usize) -> Inventory {
-    let per_package = 20;
-    let packages = total_versions / per_package;
-    let mut repositories = vec![
-        repository("app", &["internal", "npm-store"], false),
-        repository("internal", &[], false),
-        repository("npm-store", &[], true),
-    ];
-    for index in 0..packages {
-        let internal = index % 3 == 0;
-        let target = index % 3;
-        let versions = (0..per_package)
-            .map(|v| {
-                let origin = if internal && v % 7 != 0 {
-                    OriginType::Internal
-                } else {
-                    OriginType::External
-                };
-                version(v + 1, origin, "internal")
-            })
-            .collect();
-        repositories[target].packages.push(PackageEntry {
-            package: PackageSummary {
-                format: Some(PackageFormat::Npm),
-                namespace: (index % 2 == 0).then(|| "acme".to_string()),
-                package: Some(format!("package-{index}")),
-                origin_configuration: Some(PackageOriginConfiguration {
-                    restrictions: Some(PackageOriginRestrictions {
-                        publish: AllowMode::Allow,
-                        upstream: if index % 5 == 0 {
-                            AllowMode::Block
-                        } else {
-                            AllowMode::Allow
-                        },
-                    }),
-                }),
-            },
-            versions,
-        });
-    }
-    Inventory {
-        region: Some("us-east-1".to_string()),
-        domains: vec![DomainEntry {
-            domain: DomainDescription {
-                name: Some("acme".to_string()),
-                owner: Some("111122223333".to_string()),
-                ..Default::default()
-            },
-            policy: None,
-            package_groups: Vec::new(),
-            repositories,
-        }],
-        ..Inventory::new()
-    }
-}
-
 fn main() {
-    let hostile_only = std::env::args().any(|a| a == "hostile");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, file] = args.as_slice() {
+        if flag == "--child" {
+            child(Path::new(file));
+            return;
+        }
+    }
+    let hostile_only = args.iter().any(|a| a == "hostile");
     if !hostile_only {
-        scale();
+        let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+        if sizes.is_empty() {
+            sizes = vec![1_000_000, 2_000_000, 4_000_000];
+        }
+        for versions in sizes {
+            scale(versions);
+        }
     }
     hostile();
 }
@@ -162,33 +90,127 @@ fn hostile() {
     );
 }
 
-fn scale() {
-    let versions: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
-    let started = Instant::now();
-    let inventory = generate(versions);
-    println!("generated {versions} versions in {:.2?}", started.elapsed());
-
-    let json = inventory.to_json();
-    let started = Instant::now();
-    let parsed = Inventory::parse(&json, std::path::Path::new("generated.json")).expect("parses");
+/// Writes (once) and scans the world of `versions` versions in a child process.
+fn scale(versions: usize) {
+    let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/scan_scale");
+    std::fs::create_dir_all(&directory).expect("target/scan_scale");
+    let file = directory.join(format!("world-{versions}.json"));
+    let size = world::WorldSize {
+        packages: versions.div_ceil(10),
+        versions_per_package: 10,
+    };
+    if !file.exists() {
+        let started = Instant::now();
+        let partial = file.with_extension("partial");
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&partial).expect("create"));
+        world::write_world(&mut out, size).expect("write world");
+        out.flush().expect("write world");
+        drop(out);
+        std::fs::rename(&partial, &file).expect("rename");
+        println!("generated {file:?} in {:.2?}", started.elapsed());
+    }
+    let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
     println!(
-        "parsed {} MB of inventory JSON in {:.2?}",
-        json.len() / 1_000_000,
-        started.elapsed()
-    );
-
-    let config = Config::default();
-    let rules = RuleSet::load(&[]).expect("built-in rules");
-    let started = Instant::now();
-    let result =
-        caguard::app::scan(&parsed, None, &config, &rules, None, Date::today()).expect("scan");
-    println!(
-        "facts + rules + gate: {:.2?} for {versions} versions, {} findings ({} threads)",
-        started.elapsed(),
-        result.findings.len(),
+        "== {} versions ({} packages × 10), inventory {} MB, {} threads",
+        size.versions(),
+        size.packages,
+        bytes / 1_000_000,
         rayon::current_num_threads()
     );
+    let started = Instant::now();
+    let status = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .arg("--child")
+        .arg(&file)
+        .status()
+        .expect("child runs");
+    println!(
+        "   total {:.2?} (child exit {status}){}",
+        started.elapsed(),
+        if status.success() { "" } else { " FAILED" }
+    );
+}
+
+/// `(VmHWM, VmRSS)` of this process in MB.
+fn memory() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map_or(0, |kb| kb / 1024)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+fn phase(name: &str, started: Instant, extra: &str) {
+    let (peak, now) = memory();
+    println!(
+        "   {name:<12} {:>9.2?}   peak RSS {peak:>6} MB   now {now:>6} MB{extra}",
+        started.elapsed()
+    );
+}
+
+/// The phases, in this (child) process, so that the peak RSS is the scan's alone.
+fn child(file: &Path) {
+    let config = Config::default();
+    let rules = RuleSet::load(&[]).expect("built-in rules");
+    let total = Instant::now();
+    let started = Instant::now();
+    let inventory = Inventory::load(file).expect("parses");
+    phase("parse", started, "");
+    let started = Instant::now();
+    let facts = caguard::app::derive_facts(&inventory, &config, &rules);
+    phase(
+        "facts",
+        started,
+        &format!(", {} version facts", facts.versions.len()),
+    );
+    let started = Instant::now();
+    let result = caguard::app::scan_facts(
+        &inventory,
+        facts,
+        Some(file),
+        &config,
+        &rules,
+        None,
+        Date::today(),
+    )
+    .expect("scan");
+    phase(
+        "rules",
+        started,
+        &format!(", {} findings", result.findings.len()),
+    );
+    let started = Instant::now();
+    let out = file.with_extension("report.json");
+    let mut writer = std::io::BufWriter::new(std::fs::File::create(&out).expect("report file"));
+    caguard::report::json::write(&result, &mut writer).expect("write JSON");
+    writer.flush().expect("write JSON");
+    drop(writer);
+    let size = std::fs::metadata(&out).map_or(0, |m| m.len());
+    phase(
+        "report json",
+        started,
+        &format!(", {} MB", size / 1_000_000),
+    );
+    let started = Instant::now();
+    let out = file.with_extension("report.sarif");
+    let mut writer = std::io::BufWriter::new(std::fs::File::create(&out).expect("report file"));
+    caguard::report::sarif::write(&result, &rules, None, &mut writer).expect("write SARIF");
+    writer.flush().expect("write SARIF");
+    drop(writer);
+    let size = std::fs::metadata(&out).map_or(0, |m| m.len());
+    phase(
+        "report sarif",
+        started,
+        &format!(", {} MB", size / 1_000_000),
+    );
+    println!("   scan total   {:>9.2?}", total.elapsed());
 }

@@ -87,7 +87,38 @@ pub fn scan(
     baseline: Option<&BTreeSet<String>>,
     today: Date,
 ) -> Result<ScanResult, AppError> {
-    let facts = facts::derive(inventory, &config.facts);
+    let facts = derive_facts(inventory, config, rules);
+    scan_facts(
+        inventory,
+        facts,
+        inventory_path,
+        config,
+        rules,
+        baseline,
+        today,
+    )
+}
+
+/// The facts a scan needs: version facts only when an enabled rule has version scope.
+pub fn derive_facts(inventory: &Inventory, config: &Config, rules: &RuleSet) -> facts::Facts {
+    facts::derive_scopes(
+        inventory,
+        &config.facts,
+        rules::reads_versions(rules, config),
+    )
+}
+
+/// [`scan`] past the facts, for callers that derive them themselves (the scale benchmark times
+/// each phase).
+pub fn scan_facts(
+    inventory: &Inventory,
+    facts: facts::Facts,
+    inventory_path: Option<&Path>,
+    config: &Config,
+    rules: &RuleSet,
+    baseline: Option<&BTreeSet<String>>,
+    today: Date,
+) -> Result<ScanResult, AppError> {
     let mut findings = rules::evaluate(rules, &facts, config)?;
     crate::fix::safety::refine(&mut findings, &facts);
     let suppressions = gate::apply_suppressions(&mut findings, &config.suppressions, today);

@@ -103,6 +103,47 @@ fn stage(path: &Path) -> Result<StagedFile, AppError> {
 }
 
 impl Output {
+    /// Writes what `render` writes, as it writes it (a report need not exist as one string),
+    /// with the same guarantees as [`Output::write`].
+    pub fn write_with(
+        self,
+        render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), AppError> {
+        match self {
+            Output::Stdout => {
+                let mut stdout =
+                    std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                match render(&mut stdout).and_then(|()| stdout.flush()) {
+                    Ok(()) => Ok(()),
+                    Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    Err(source) => Err(AppError::Write {
+                        path: "stdout".to_string(),
+                        source,
+                    }),
+                }
+            }
+            Output::File(mut staged) => {
+                let write_error = |source| AppError::Write {
+                    path: staged.path.display().to_string(),
+                    source,
+                };
+                let file = staged.file.take().ok_or_else(|| {
+                    write_error(std::io::Error::other("the output was already written"))
+                })?;
+                let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
+                let written = render(&mut buffered)
+                    .and_then(|()| buffered.into_inner().map_err(|e| e.into_error()))
+                    .and_then(|file| file.sync_all())
+                    .and_then(|()| std::fs::rename(&staged.staging, &staged.path));
+                if let Err(source) = written {
+                    let _ = std::fs::remove_file(&staged.staging);
+                    return Err(write_error(source));
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Writes the whole text. A closed stdout pipe (`| head`) is not an error: the reader has
     /// what it wanted. Any other failure is, with the destination named.
     pub fn write(self, text: &str) -> Result<(), AppError> {

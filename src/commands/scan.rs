@@ -120,8 +120,24 @@ pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
     let plan_on_stdout = !matches!(outputs.first(), Some(Output::Stdout))
         || matches!(args.format, Format::Text | Format::Concise);
     for ((format, _, _), output) in requested.iter().zip(outputs.drain(..)) {
-        let text = render(*format, &output);
-        output.write(&text)?;
+        // The machine formats are written as they are serialized, not held as one string.
+        match format {
+            Format::Json => {
+                output.write_with(|out| report::json::write(&result, &mut &mut *out))?
+            }
+            Format::Sarif => output.write_with(|out| {
+                report::sarif::write(
+                    &result,
+                    &sarif_rules,
+                    args.sarif_category.as_deref(),
+                    &mut &mut *out,
+                )
+            })?,
+            Format::Text | Format::Concise => {
+                let text = render(*format, &output);
+                output.write(&text)?;
+            }
+        }
     }
     match fix {
         Some(fix) => super::fix::after_scan(

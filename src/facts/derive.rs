@@ -46,6 +46,12 @@ pub const UNREADABLE_POLICY_CODE: &str = "UnreadablePolicyDocument";
 
 /// Derives all facts. Never fails: problems in the data become warnings or facts.
 pub fn derive(inventory: &Inventory, config: &FactsConfig) -> Facts {
+    derive_scopes(inventory, config, true)
+}
+
+/// [`derive`], with the version facts only when `versions` (a scan whose enabled rules have no
+/// version scope leaves `Facts::versions` empty: they are most of the facts of an inventory).
+pub fn derive_scopes(inventory: &Inventory, config: &FactsConfig, versions: bool) -> Facts {
     let mut facts = Facts {
         warnings: inventory.load_warnings.clone(),
         ..Facts::default()
@@ -64,7 +70,7 @@ pub fn derive(inventory: &Inventory, config: &FactsConfig) -> Facts {
             .collect();
         let derived: Vec<(PackageFacts, Vec<VersionFacts>)> = packages
             .par_iter()
-            .map(|&(r, p)| context.package_facts(r, p))
+            .map(|&(r, p)| context.package_facts(r, p, versions))
             .collect();
         for (package, versions) in derived {
             facts.packages.push(package);
@@ -521,6 +527,7 @@ impl<'a> DomainContext<'a> {
         &self,
         repository: usize,
         package: usize,
+        with_versions: bool,
     ) -> (PackageFacts, Vec<VersionFacts>) {
         let entry = &self.domain.repositories[repository].packages[package];
         let key = coordinates(entry);
@@ -541,7 +548,11 @@ impl<'a> DomainContext<'a> {
         let mut counts = VersionCounts::default();
         let mut by_origin: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         let mut internal_entry_here = false;
-        let mut versions = Vec::with_capacity(entry.versions.len());
+        let mut versions = Vec::with_capacity(if with_versions {
+            entry.versions.len()
+        } else {
+            0
+        });
         let mut unparsed = Vec::new();
         for summary in &entry.versions {
             counts.total += 1;
@@ -570,6 +581,9 @@ impl<'a> DomainContext<'a> {
             let parsed = version::parse(&format, &summary.version).is_ok();
             if !parsed {
                 unparsed.push(summary.version.clone());
+            }
+            if !with_versions {
+                continue;
             }
             let entry_point = summary
                 .origin

@@ -13,4 +13,4 @@ pub mod policy;
 pub mod upstream;
 pub mod version;
 
-pub use derive::{derive, Facts, FactsConfig};
+pub use derive::{derive, derive_scopes, Facts, FactsConfig};

@@ -137,25 +137,35 @@ impl Inventory {
         }
     }
 
-    /// Reads and parses an inventory file.
+    /// Reads and parses an inventory file. The file is streamed into the typed model: its text
+    /// is never held whole, so memory follows the model, not the size of the JSON. A file that
+    /// does not parse is read again as text, so that its error (position included) is exactly
+    /// the one [`Inventory::parse`] gives: a streaming reader places some errors a column later.
     pub fn load(path: &Path) -> Result<Self, InventoryError> {
-        let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Io {
+        let io_error = |source| InventoryError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
-        Self::parse(&text, path)
+        };
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        let reader = std::io::BufReader::with_capacity(1 << 20, file);
+        match serde_json::from_reader::<_, raw::RawInventory>(reader) {
+            Ok(parsed) => Self::from_raw(parsed, path),
+            Err(error) if error.is_io() => Err(io_error(std::io::Error::from(error))),
+            Err(_) => {
+                let text = std::fs::read_to_string(path).map_err(io_error)?;
+                Self::parse(&text, path)
+            }
+        }
     }
 
     /// Parses and validates inventory JSON; `origin` names the source in errors and warnings.
     pub fn parse(text: &str, origin: &Path) -> Result<Self, InventoryError> {
         let parsed: raw::RawInventory =
-            serde_json::from_str(text).map_err(|error| InventoryError::Syntax {
-                path: origin.to_path_buf(),
-                // serde_json says column 0 for an error at the first byte of a line.
-                line: error.line().max(1),
-                column: error.column().max(1),
-                message: strip_position(&error.to_string()),
-            })?;
+            serde_json::from_str(text).map_err(|error| syntax_error(&error, origin))?;
+        Self::from_raw(parsed, origin)
+    }
+
+    fn from_raw(parsed: raw::RawInventory, origin: &Path) -> Result<Self, InventoryError> {
         let mut warnings = raw::Warnings::new();
         let mut inventory = parsed.into_inventory(&mut warnings);
         if inventory.inventory_version != INVENTORY_VERSION {
@@ -220,6 +230,16 @@ pub(crate) fn quote(text: &str) -> String {
     serde_json::to_string(&shown).unwrap_or_default()
 }
 
+fn syntax_error(error: &serde_json::Error, origin: &Path) -> InventoryError {
+    InventoryError::Syntax {
+        path: origin.to_path_buf(),
+        // serde_json says column 0 for an error at the first byte of a line.
+        line: error.line().max(1),
+        column: error.column().max(1),
+        message: strip_position(&error.to_string()),
+    }
+}
+
 /// serde_json appends " at line L column C"; the position is already in our prefix.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
@@ -265,6 +285,54 @@ mod tests {
         let json = inventory.to_json();
         assert!(json.contains("\"MIRRORED\""));
         assert!(!json.contains("future"));
+    }
+
+    #[test]
+    fn streaming_and_text_parsing_agree() {
+        let cases: Vec<Vec<u8>> = [
+            "[1]".to_string(),
+            "{\n  \"inventoryVersion\": 1,\n  \"domains\": [ { \"domain\": 5 } ]\n}".to_string(),
+            r#"{"inventoryVersion":2}"#.to_string(),
+            "{\"inventoryVersion\":1,".to_string(),
+            "{\"inventoryVersion\":1} trailing".to_string(),
+            "{\"inventoryVersion\":1,\"region\":\"\\ud800\"}".to_string(),
+            r#"{"inventoryVersion":1,"inventoryVersion":1}"#.to_string(),
+            with_repositories(r#"{"repository":{"name":"app"}},{"repository":{"name":"app"}}"#),
+            with_repositories(r#"{"repository":{"name":"app"},"typo":1}"#),
+            std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fixtures/demo/acme.json"
+            ))
+            .unwrap(),
+        ]
+        .into_iter()
+        .map(String::into_bytes)
+        .chain([b"{\"inventoryVersion\":1,\"region\":\"\xff\"}".to_vec()])
+        .collect();
+        let dir = std::env::temp_dir().join(format!("caguard-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("x.json");
+        let outcome = |parsed: Result<Inventory, InventoryError>| {
+            parsed
+                .map(|inventory| (inventory.to_json(), inventory.load_warnings))
+                .map_err(|error| error.to_string())
+        };
+        for bytes in &cases {
+            std::fs::write(&file, bytes).unwrap();
+            let streamed = outcome(Inventory::load(&file));
+            let from_text = match std::str::from_utf8(bytes) {
+                Ok(text) => outcome(Inventory::parse(text, &file)),
+                Err(_) => Err(format!(
+                    "{}: cannot read: stream did not contain valid UTF-8",
+                    file.display()
+                )),
+            };
+            assert_eq!(streamed, from_text, "{}", String::from_utf8_lossy(bytes));
+        }
+        std::fs::remove_dir_all(&dir).ok();
+        // A read error is one, naming the file.
+        let message = Inventory::load(Path::new("/")).unwrap_err().to_string();
+        assert!(message.starts_with("/: cannot read: "), "{message}");
     }
 
     #[test]

@@ -271,9 +271,16 @@ pub fn report(result: &ScanResult) -> Report {
 
 /// The report as pretty JSON with a trailing newline.
 pub fn render(result: &ScanResult) -> String {
-    let mut text = serde_json::to_string_pretty(&report(result)).unwrap_or_default();
-    text.push('\n');
-    text
+    let mut bytes = Vec::new();
+    // Writing to memory fails only if serializing does, which these types cannot.
+    let _ = write(result, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Writes what [`render`] returns to `out`, as it is serialized (no whole-report string).
+pub fn write(result: &ScanResult, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &report(result))?;
+    out.write_all(b"\n")
 }
 
 /// The JSON Schema of the report, as committed in `schemas/report-v1.schema.json`.

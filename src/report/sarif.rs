@@ -143,6 +143,17 @@ pub fn render(result: &ScanResult, rules: &RuleSet, category: Option<&str>) -> S
     text
 }
 
+/// Writes what [`render`] returns to `out`.
+pub fn write(
+    result: &ScanResult,
+    rules: &RuleSet,
+    category: Option<&str>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(result, rules, category))?;
+    out.write_all(b"\n")
+}
+
 /// The SARIF log; see [`render`].
 pub fn log(result: &ScanResult, rules: &RuleSet, category: Option<&str>) -> sarif::Sarif {
     let mut sorted: Vec<&Rule> = rules.rules.iter().collect();

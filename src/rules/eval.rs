@@ -39,12 +39,128 @@ pub struct EvalError {
 }
 
 /// What the engine needs of one resource's facts.
-trait Subject: Serialize + Sync {
+trait Subject: Serialize + Sync + Fields {
     fn resource(&self) -> Resource;
     fn planned_fix(&self, _rule: &Rule) -> Option<crate::finding::PlannedFix> {
         None
     }
 }
+
+/// One top-level fact of a resource by name, converted for CEL or for messages and evidence,
+/// so that a resource's facts are converted only as far as its rules read them. `None` for a
+/// name that is not a field.
+trait Fields {
+    fn cel_field(&self, name: &str) -> Option<Result<cel::Value, String>>;
+    fn json_field(&self, name: &str) -> Option<Value>;
+    /// Every field name, in declaration (serialization) order.
+    fn field_names() -> &'static [&'static str];
+}
+
+/// Implements [`Fields`] for a facts type; the list must name every serialized field (checked
+/// by `fields_cover_the_serialized_facts`).
+macro_rules! fields {
+    ($type:ty { $($field:ident),* $(,)? }) => {
+        impl Fields for $type {
+            fn cel_field(&self, name: &str) -> Option<Result<cel::Value, String>> {
+                match name {
+                    $(stringify!($field) => Some(cel::to_value(&self.$field).map_err(|e| e.to_string())),)*
+                    _ => None,
+                }
+            }
+            fn json_field(&self, name: &str) -> Option<Value> {
+                match name {
+                    $(stringify!($field) => Some(serde_json::to_value(&self.$field).unwrap_or(Value::Null)),)*
+                    _ => None,
+                }
+            }
+            fn field_names() -> &'static [&'static str] {
+                &[$(stringify!($field)),*]
+            }
+        }
+    };
+}
+
+fields!(crate::facts::model::DomainFacts {
+    arn,
+    name,
+    owner,
+    region,
+    repository_count,
+    package_group_count,
+    policy,
+});
+
+fields!(crate::facts::model::RepositoryFacts {
+    arn,
+    domain,
+    name,
+    owner,
+    external_connections,
+    holds_external_connection,
+    upstreams,
+    search_order,
+    reachable_formats,
+    internal_entry_packages,
+    public_before_internal,
+    policy,
+});
+
+fields!(GroupFacts {
+    arn,
+    domain,
+    pattern,
+    format,
+    exists,
+    internal,
+    governing,
+    governing_is_exact,
+    modes,
+    blocks_external,
+    allowed_with_connection,
+    reaching_repositories,
+});
+
+fields!(PackageFacts {
+    arn,
+    domain,
+    repository,
+    format,
+    namespace,
+    name,
+    display,
+    scoped,
+    versions,
+    highest,
+    external_outranks_internal,
+    unparsed_versions,
+    internal_entry_here,
+    origin,
+    group,
+    external_reach,
+    exposed,
+    exposure,
+    blocked_by,
+    internal_pattern,
+    lookalike_of,
+    lookalike_of_count,
+    name_collisions,
+    name_collisions_count,
+});
+
+fields!(crate::facts::model::VersionFacts {
+    package_arn,
+    domain,
+    repository,
+    format,
+    namespace,
+    name,
+    version,
+    status,
+    origin,
+    entry_repository,
+    entry_connection,
+    parsed,
+});
 
 impl Subject for crate::facts::model::DomainFacts {
     fn resource(&self) -> Resource {
@@ -111,14 +227,9 @@ impl Subject for crate::facts::model::VersionFacts {
     }
 }
 
-/// Evaluates every enabled rule over the facts. Findings come back sorted (most severe first,
-/// then rule id, then ARN), without suppression or baseline state.
-pub fn evaluate(
-    rules: &RuleSet,
-    facts: &Facts,
-    config: &Config,
-) -> Result<Vec<Finding>, EvalError> {
-    let enabled: Vec<&Rule> = rules
+/// The rules `config` leaves enabled.
+fn enabled<'a>(rules: &'a RuleSet, config: &Config) -> Vec<&'a Rule> {
+    rules
         .rules
         .iter()
         .filter(|rule| {
@@ -127,7 +238,24 @@ pub fn evaluate(
                 .get(&rule.id)
                 .is_none_or(|settings| settings.enabled)
         })
-        .collect();
+        .collect()
+}
+
+/// Whether some enabled rule has version scope: otherwise a scan need not derive version facts.
+pub fn reads_versions(rules: &RuleSet, config: &Config) -> bool {
+    enabled(rules, config)
+        .iter()
+        .any(|rule| rule.scope == Scope::Version)
+}
+
+/// Evaluates every enabled rule over the facts. Findings come back sorted (most severe first,
+/// then rule id, then ARN), without suppression or baseline state.
+pub fn evaluate(
+    rules: &RuleSet,
+    facts: &Facts,
+    config: &Config,
+) -> Result<Vec<Finding>, EvalError> {
+    let enabled = enabled(rules, config);
     let of_scope = |scope: Scope| -> Vec<&Rule> {
         enabled
             .iter()
@@ -192,6 +320,91 @@ fn root_context(cache: &Arc<RegexCache>) -> cel::Context<'static, 'static> {
     root
 }
 
+/// What the rules of one scope read of each resource: the top-level facts converted to CEL (all
+/// of them when some rule uses the variable as a whole), and per rule the top-level facts its
+/// message and evidence show (with the `_count` companions of capped lists).
+struct Reads {
+    /// Field names (interned as CEL map keys) the activation holds.
+    cel: Vec<(&'static str, cel::objects::Key)>,
+    /// Per rule, in the order of the rules: the fields a finding's message and evidence read.
+    shown: Vec<Vec<&'static str>>,
+}
+
+impl Reads {
+    fn of<S: Fields>(rules: &[&Rule]) -> Reads {
+        let names = S::field_names();
+        let whole = rules.iter().any(|rule| rule.reads.is_none());
+        let cel = names
+            .iter()
+            .filter(|name| {
+                whole
+                    || rules.iter().any(|rule| {
+                        rule.reads
+                            .as_ref()
+                            .is_some_and(|r| r.iter().any(|f| f == *name))
+                    })
+            })
+            .map(|name| (*name, cel::objects::Key::String(Arc::new(name.to_string()))))
+            .collect();
+        let shown = rules
+            .iter()
+            .map(|rule| {
+                let variable = rule.scope.variable();
+                let top = |path: &str| -> Option<String> {
+                    path.strip_prefix(variable)?
+                        .strip_prefix('.')?
+                        .split('.')
+                        .next()
+                        .map(str::to_string)
+                };
+                let mut wanted: Vec<String> = rule
+                    .evidence
+                    .iter()
+                    .map(String::as_str)
+                    .chain(
+                        super::placeholders(&rule.message)
+                            .iter()
+                            .map(String::as_str)
+                            .collect::<Vec<_>>(),
+                    )
+                    .filter_map(top)
+                    .collect();
+                let counts: Vec<String> = wanted.iter().map(|f| format!("{f}_count")).collect();
+                wanted.extend(counts);
+                names
+                    .iter()
+                    .copied()
+                    .filter(|name| wanted.iter().any(|w| w == name))
+                    .collect()
+            })
+            .collect();
+        Reads { cel, shown }
+    }
+
+    /// The resource as the CEL value its rules see: a map of the fields they read.
+    fn activation<S: Fields>(&self, subject: &S) -> Result<cel::Value, String> {
+        let mut map = std::collections::HashMap::with_capacity(self.cel.len());
+        for (name, key) in &self.cel {
+            if let Some(value) = subject.cel_field(name) {
+                map.insert(key.clone(), value?);
+            }
+        }
+        Ok(cel::Value::Map(cel::objects::Map { map: Arc::new(map) }))
+    }
+
+    /// The facts a finding of rule `index` shows, as JSON (missing fields read as null, as in
+    /// the whole document).
+    fn shown<S: Fields>(&self, index: usize, subject: &S) -> Value {
+        let mut map = serde_json::Map::new();
+        for name in self.shown.get(index).into_iter().flatten() {
+            if let Some(value) = subject.json_field(name) {
+                map.insert(name.to_string(), value);
+            }
+        }
+        Value::Object(map)
+    }
+}
+
 fn run<S: Subject>(
     rules: &[&Rule],
     subjects: &[S],
@@ -201,11 +414,12 @@ fn run<S: Subject>(
     if rules.is_empty() {
         return Ok(Vec::new());
     }
+    let reads = Reads::of::<S>(rules);
     let per_subject: Vec<Result<Vec<Finding>, EvalError>> = subjects
         .par_iter()
         .map_init(
             || root_context(cache),
-            |root, subject| evaluate_subject(root, rules, subject, config),
+            |root, subject| evaluate_subject(root, rules, &reads, subject, config),
         )
         .collect();
     let mut findings = Vec::new();
@@ -218,6 +432,7 @@ fn run<S: Subject>(
 fn evaluate_subject<S: Subject>(
     root: &mut cel::Context,
     rules: &[&Rule],
+    reads: &Reads,
     subject: &S,
     config: &Config,
 ) -> Result<Vec<Finding>, EvalError> {
@@ -230,13 +445,13 @@ fn evaluate_subject<S: Subject>(
     let Some(first) = rules.first() else {
         return Ok(Vec::new());
     };
-    let value = cel::to_value(subject)
+    let value = reads
+        .activation(subject)
         .map_err(|e| error(first, format!("facts do not convert to CEL: {e}")))?;
     let mut context = root.new_inner_scope();
     context.add_variable_from_value(first.scope.variable(), value);
     let mut findings = Vec::new();
-    let mut json: Option<Value> = None;
-    for rule in rules {
+    for (index, rule) in rules.iter().enumerate() {
         budget::reset();
         let outcome = cel::Value::resolve(&rule.condition, &context);
         // Checked first: running out may surface as any error, or be absorbed by `||`/`&&`.
@@ -260,20 +475,19 @@ fn evaluate_subject<S: Subject>(
             }
             Err(e) => return Err(error(rule, format!("`when` failed: {}", cel_error(&e)))),
         }
-        let facts =
-            json.get_or_insert_with(|| serde_json::to_value(subject).unwrap_or(Value::Null));
+        let facts = reads.shown(index, subject);
         let severity = config
             .rules
             .get(&rule.id)
             .and_then(|settings| settings.severity)
             .unwrap_or(rule.severity);
         let resource = subject.resource();
-        let message = interpolate(&rule.message, rule.scope.variable(), facts);
+        let message = interpolate(&rule.message, rule.scope.variable(), &facts);
         let mut finding = Finding::new(&rule.id, severity, resource, rule.title.clone(), message);
         for path in &rule.evidence {
             finding.evidence.insert(
                 path.clone(),
-                lookup(facts, rule.scope.variable(), path).clone(),
+                lookup(&facts, rule.scope.variable(), path).clone(),
             );
         }
         finding.fix = subject.planned_fix(rule);
@@ -406,6 +620,41 @@ pub fn render(value: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Every serialized field of every scope's facts is listed in its `fields!`, with the same
+    /// JSON value, and converts to CEL.
+    #[test]
+    fn fields_cover_the_serialized_facts() {
+        let inventory = crate::inventory::Inventory::parse(
+            include_str!("../../fixtures/demo/acme.json"),
+            std::path::Path::new("acme.json"),
+        )
+        .unwrap();
+        let facts = crate::facts::derive(&inventory, &crate::facts::FactsConfig::default());
+        fn check<S: Fields + Serialize>(items: &[S]) {
+            assert!(!items.is_empty());
+            for item in items {
+                let Value::Object(whole) = serde_json::to_value(item).unwrap() else {
+                    panic!("facts are not an object");
+                };
+                let mut serialized: Vec<&str> = whole.keys().map(String::as_str).collect();
+                let mut listed = S::field_names().to_vec();
+                serialized.sort_unstable();
+                listed.sort_unstable();
+                assert_eq!(serialized, listed);
+                for (name, value) in &whole {
+                    assert_eq!(item.json_field(name).as_ref(), Some(value), "{name}");
+                    assert!(item.cel_field(name).is_some_and(|v| v.is_ok()), "{name}");
+                }
+                assert!(item.json_field("no_such_fact").is_none());
+            }
+        }
+        check(&facts.domains);
+        check(&facts.repositories);
+        check(&facts.package_groups);
+        check(&facts.packages);
+        check(&facts.versions);
+    }
 
     #[test]
     fn runtime_errors_name_types_not_values() {

@@ -10,7 +10,7 @@ pub mod limits;
 pub mod schema;
 
 pub use budget::{MAX_COST, REGEX_SIZE_LIMIT};
-pub use eval::{evaluate, render as render_fact, EvalError};
+pub use eval::{evaluate, reads_versions, render as render_fact, EvalError};
 pub use schema::{FactField, Scope};
 
 use crate::config::PositionedError;
@@ -128,6 +128,10 @@ pub struct Rule {
     condition: Arc<IdedExpr>,
     /// The literal `matches()` patterns of `when`, compiled at load time.
     patterns: Vec<(String, Arc<regex::Regex>)>,
+    /// The top-level facts `when` reads (`versions` for `pkg.versions.internal`), or `None` when
+    /// it uses the scope variable as a whole (`has(pkg.x)`, `size(pkg)`): only these are
+    /// converted to CEL values for the evaluation.
+    reads: Option<Vec<String>>,
 }
 
 /// Why rules could not be loaded. All problems are collected, not just the first.
@@ -367,6 +371,7 @@ fn parse_rule(
         }
     };
     let mut referenced = Vec::new();
+    let mut reads = None;
     if let Some(program) = &program {
         let mut problems = Vec::new();
         collect_references(
@@ -383,6 +388,17 @@ fn parse_rule(
                 .offset_for(id)
                 .map_or(0, |(start, _)| start as usize);
             errors.push(at(when_offset(offset), message));
+        }
+        if !uses_whole(program.expression(), scope.variable()) {
+            let mut fields: Vec<String> = Vec::new();
+            for path in &referenced {
+                if let Some(field) = path.split('.').nth(1) {
+                    if !fields.iter().any(|f| f == field) {
+                        fields.push(field.to_string());
+                    }
+                }
+            }
+            reads = Some(fields);
         }
     }
     let mut condition = None;
@@ -506,6 +522,7 @@ fn parse_rule(
                 builtin,
                 condition,
                 patterns,
+                reads,
             },
             raw.id.span(),
         )),
@@ -688,6 +705,49 @@ fn collect_references(
     }
 }
 
+/// Whether `variable` appears other than as the operand of a plain field selection (`pkg.x`):
+/// then the whole subject is read. Comprehension variables of the same name count as uses (a
+/// conservative answer costs only speed).
+fn uses_whole(node: &IdedExpr, variable: &str) -> bool {
+    let uses = |child: &IdedExpr| uses_whole(child, variable);
+    match &node.expr {
+        Expr::Ident(name) => name == variable,
+        Expr::Select(select) if !select.test => match &select.operand.expr {
+            Expr::Ident(_) => false,
+            _ => uses(&select.operand),
+        },
+        Expr::Select(select) => {
+            uses(&select.operand)
+                || matches!(&select.operand.expr, Expr::Ident(name) if name == variable)
+        }
+        Expr::Call(call) => call.target.as_deref().is_some_and(uses) || call.args.iter().any(uses),
+        Expr::List(list) => list.elements.iter().any(uses),
+        Expr::Map(map) => map.entries.iter().any(|entry| match &entry.expr {
+            EntryExpr::MapEntry(entry) => uses(&entry.key) || uses(&entry.value),
+            EntryExpr::StructField(field) => uses(&field.value),
+        }),
+        Expr::Struct(structure) => structure.entries.iter().any(|entry| match &entry.expr {
+            EntryExpr::MapEntry(entry) => uses(&entry.key) || uses(&entry.value),
+            EntryExpr::StructField(field) => uses(&field.value),
+        }),
+        Expr::Comprehension(comprehension) => {
+            comprehension.iter_var == variable
+                || comprehension.iter_var2.as_deref() == Some(variable)
+                || comprehension.accu_var == variable
+                || [
+                    &comprehension.iter_range,
+                    &comprehension.accu_init,
+                    &comprehension.loop_cond,
+                    &comprehension.loop_step,
+                    &comprehension.result,
+                ]
+                .into_iter()
+                .any(uses)
+        }
+        Expr::Literal(_) | Expr::Unspecified => false,
+    }
+}
+
 /// `a.b.c` as `["a", "b", "c"]` (with the id of `a`) when the node is an identifier or plain
 /// field selections on one.
 fn field_chain(node: &IdedExpr) -> Option<(Vec<String>, u64)> {
@@ -735,6 +795,24 @@ remediation = "r"
         assert_eq!(
             rule.evidence,
             ["pkg.versions.internal", "pkg.exposure", "pkg.group"]
+        );
+    }
+
+    #[test]
+    fn reads_are_the_top_level_facts_of_when() {
+        assert_eq!(
+            parse(VALID).unwrap().reads,
+            Some(vec!["versions".to_string(), "exposure".to_string()])
+        );
+        let rule = |when: &str| {
+            parse(&VALID.replace("'pkg.versions.internal > 0 && pkg.exposure.exists(e, e.connection == \"public:npmjs\")'", &format!("'{when}'"))).unwrap().reads
+        };
+        assert_eq!(rule("has(pkg.name)"), None);
+        assert_eq!(rule("size(pkg) > 0"), None);
+        assert_eq!(rule("[pkg].size() > 0"), None);
+        assert_eq!(
+            rule("pkg.group.modes.publish.effective == \"ALLOW\" && pkg.scoped"),
+            Some(vec!["group".to_string(), "scoped".to_string()])
         );
     }
 

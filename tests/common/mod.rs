@@ -8,6 +8,8 @@ use caguard::rules::RuleSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod world;
+
 /// A fixed "today" so suppression expiry does not make snapshots depend on the date.
 pub const TODAY: Date = Date {
     year: 2026,
