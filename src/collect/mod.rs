@@ -51,10 +51,12 @@
 //! [`CollectionError`](crate::inventory::CollectionError) in the inventory (operation, ARN,
 //! error code, message) and the scan goes on; see [`walk`] for what is kept when.
 
+pub mod assume;
 mod call;
 pub mod convert;
 mod limit;
 mod progress;
+pub mod shards;
 mod stats;
 mod walk;
 
@@ -137,6 +139,8 @@ pub struct Source {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// A role to assume with the default chain's credentials (`--role-arn`).
+    pub role: Option<assume::Role>,
 }
 
 /// What to collect and how fast.
@@ -198,7 +202,11 @@ pub async fn load_sdk_config(source: &Source) -> SdkConfig {
     if let Some(url) = &source.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    loader.load().await
+    let base = loader.load().await;
+    match &source.role {
+        Some(role) => assume::assume(&base, role).await,
+        None => base,
+    }
 }
 
 /// The SDK client every CodeArtifact call goes through: standard retries with
