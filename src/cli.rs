@@ -500,8 +500,13 @@ pub struct ShardArgs {
     pub accounts: Vec<String>,
 
     /// File of accounts to scan: one 12-digit id per line; blank lines and `#` comments ignored.
-    #[arg(long, value_name = "FILE", help_heading = "Organisation", conflicts_with = "accounts",
-          requires = "role_arn_template")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Organisation",
+        conflicts_with = "accounts",
+        requires = "role_arn_template"
+    )]
     pub accounts_file: Option<PathBuf>,
 
     /// The role to assume in each account; `{account}` is replaced by the account id, e.g.

@@ -21,7 +21,9 @@ pub fn connection(args: &ConnectionArgs) -> (Source, Options) {
             arn: arn.clone(),
             external_id: args.external_id.clone(),
             session_name: args.role_session_name.clone(),
-            duration: args.role_duration.map(|s| Duration::from_secs(u64::from(s))),
+            duration: args
+                .role_duration
+                .map(|s| Duration::from_secs(u64::from(s))),
         }),
     };
     let options = Options {
@@ -140,7 +142,10 @@ pub fn org(args: &CollectArgs) -> Result<Option<Org>, AppError> {
     let (base, _) = super::collect::connection(connection);
     Ok(Some(Org {
         fleet: Fleet {
-            base: Source { region: None, ..base },
+            base: Source {
+                region: None,
+                ..base
+            },
             role_arn_template: template,
             external_id: connection.external_id.clone(),
             session_name: connection.role_session_name.clone(),
@@ -154,7 +159,11 @@ pub fn org(args: &CollectArgs) -> Result<Option<Org>, AppError> {
 }
 
 /// Collects every shard of an organisation scan, with the summary on stderr unless `-q`.
-pub fn live_shards(args: &CollectArgs, org: &Org, ui: &Ui) -> Result<Vec<ShardInventory>, AppError> {
+pub fn live_shards(
+    args: &CollectArgs,
+    org: &Org,
+    ui: &Ui,
+) -> Result<Vec<ShardInventory>, AppError> {
     let (_, options) = options(args, false);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

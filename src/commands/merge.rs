@@ -82,7 +82,8 @@ pub fn write_reports(
                                 report::sarif::MAX_RUNS,
                                 paths
                                     .iter()
-                                    .map(|p| report::text::escape(&p.display().to_string()).into_owned())
+                                    .map(|p| report::text::escape(&p.display().to_string())
+                                        .into_owned())
                                     .collect::<Vec<_>>()
                                     .join(", ")
                             );

@@ -20,7 +20,8 @@ pub fn run(args: &ShardsCommandArgs) -> Result<Outcome, AppError> {
     let accounts = super::collect::accounts(&args.shards)?;
     if accounts.is_empty() {
         return Err(AppError::Usage(
-            "caguard shards needs the accounts: --accounts ID,... or --accounts-file FILE".to_string(),
+            "caguard shards needs the accounts: --accounts ID,... or --accounts-file FILE"
+                .to_string(),
         ));
     }
     let regions = super::collect::regions(&args.shards, args.region.as_ref(), None)?;

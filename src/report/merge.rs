@@ -128,7 +128,8 @@ pub fn parse_report(text: &str, path: &str) -> Result<ScanResult, MergeError> {
                 crate::inventory::quote(value)
             ))
         };
-        let severity = Severity::parse(&entry.severity).ok_or_else(|| at("severity", &entry.severity))?;
+        let severity =
+            Severity::parse(&entry.severity).ok_or_else(|| at("severity", &entry.severity))?;
         let baseline = match entry.baseline_state.as_str() {
             "new" => BaselineState::New,
             "existing" => BaselineState::Existing,
@@ -256,7 +257,9 @@ pub fn merge(results: Vec<ScanResult>) -> ScanResult {
         errors.extend(result.collection_errors);
         warnings.extend(result.warnings);
         for finding in result.findings {
-            findings.entry(finding.fingerprint.clone()).or_insert(finding);
+            findings
+                .entry(finding.fingerprint.clone())
+                .or_insert(finding);
         }
         for suppression in result.suppressions {
             let key = (suppression.rule.clone(), suppression.resource.clone());
