@@ -560,3 +560,55 @@ fn organisation_flags_are_checked_before_any_call() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[test]
+fn role_arn_reads_the_role_account_and_a_refused_role_is_one_clear_error() {
+    let world = world();
+    let endpoint = world.emulator.endpoint_url();
+    let role = format!("arn:aws:iam::{B}:role/caguard-reader");
+    let (code, stdout, stderr) = run(&[
+        "scan",
+        "--endpoint-url",
+        &endpoint,
+        "--region",
+        "us-east-1",
+        "--role-arn",
+        &role,
+        "--role-session-name",
+        "nightly",
+        "--role-duration",
+        "900",
+        "--external-id",
+        "org-scan",
+        "--config",
+        DEMO_CONFIG,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("JSON report");
+    assert_eq!(report["scan"]["accounts"], json!([B]));
+    assert!(world.emulator.count("sts:AssumeRole") >= 1);
+
+    let refused = format!("arn:aws:iam::{C}:role/caguard-reader");
+    let (code, stdout, stderr) = run(&[
+        "scan",
+        "--endpoint-url",
+        &endpoint,
+        "--region",
+        "us-east-1",
+        "--role-arn",
+        &refused,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("AccessDenied"), "{stderr}");
+    assert!(!stderr.contains("aws_request_id"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains("cannot assume role arn:aws:iam::777788889999:role/caguard-reader"),
+        "{stderr}"
+    );
+}

@@ -102,9 +102,75 @@ pub async fn assume(base: &SdkConfig, role: &Role) -> SdkConfig {
         .build()
 }
 
+/// Asks the role's provider for credentials once, so a refused assumption is one clear error
+/// naming the role and STS's code, not a failure of every call.
+pub async fn check(sdk: &SdkConfig, role: &Role) -> Result<(), super::CollectError> {
+    use aws_sdk_codeartifact::config::ProvideCredentials as _;
+    let Some(provider) = sdk.credentials_provider() else {
+        return Ok(()); // check_credentials reports the missing chain
+    };
+    provider
+        .provide_credentials()
+        .await
+        .map(|_| ())
+        .map_err(|error| {
+            let (code, message) = service_error(&super::error_text(&error));
+            super::CollectError::AssumeRole {
+                role: role.arn.clone(),
+                code: code.unwrap_or_else(|| "CredentialsError".to_string()),
+                message,
+            }
+        })
+}
+
+/// The code and message of an STS error inside the credential chain's text, which renders
+/// the service error as `unhandled error (CODE): Error { code: …, message: "…",
+/// aws_request_id: "…" }`: a structure dump, and with a request id that differs on every
+/// run. Falls back to the text itself, less any request id.
+pub fn service_error(text: &str) -> (Option<String>, String) {
+    let code = text
+        .split_once("unhandled error (")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(code, _)| code.to_string())
+        .filter(|code| !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric()));
+    let message = text.split_once("message: \"").and_then(|(_, rest)| {
+        let mut out = String::new();
+        let mut chars = rest.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => out.extend(chars.next()),
+                '"' => return Some(out),
+                c => out.push(c),
+            }
+        }
+        None
+    });
+    let message = message.unwrap_or_else(|| match text.split_once("aws_request_id") {
+        Some((before, _)) => before.trim_end_matches([' ', ',', '{']).to_string(),
+        None => text.lines().next().unwrap_or_default().to_string(),
+    });
+    (code, message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sts_errors_lose_the_structure_dump_and_the_request_id() {
+        let text = r#"an error occurred while loading credentials: service error: unhandled error (AccessDenied): Error { code: "AccessDenied", message: "User: x is not \"authorized\"", aws_request_id: "42" }"#;
+        assert_eq!(
+            service_error(text),
+            (
+                Some("AccessDenied".to_string()),
+                r#"User: x is not "authorized""#.to_string()
+            )
+        );
+        assert_eq!(
+            service_error("dispatch failure"),
+            (None, "dispatch failure".to_string())
+        );
+    }
 
     #[test]
     fn role_arns_follow_iam() {

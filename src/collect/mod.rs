@@ -94,6 +94,12 @@ pub enum CollectError {
          or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
     )]
     Credentials(String, String),
+    #[error("cannot assume role {role}: {code}: {message}")]
+    AssumeRole {
+        role: String,
+        code: String,
+        message: String,
+    },
     #[error("could not connect to the endpoint URL \"{url}\": {detail}")]
     Unreachable { url: String, detail: String },
     #[error("cannot start the async runtime: {0}")]
@@ -425,6 +431,9 @@ pub fn collect_blocking(
         .build()?;
     runtime.block_on(async {
         let sdk = load_sdk_config(source).await;
+        if let Some(role) = &source.role {
+            assume::check(&sdk, role).await?;
+        }
         collect(&sdk, options).await
     })
 }

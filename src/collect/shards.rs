@@ -119,7 +119,13 @@ pub async fn collect(
                 ..fleet.base.clone()
             };
             let sdk = super::load_sdk_config(&source).await;
-            let outcome = super::collect(&sdk, &options).await;
+            let outcome = match &source.role {
+                Some(role) => match super::assume::check(&sdk, role).await {
+                    Ok(()) => super::collect(&sdk, &options).await,
+                    Err(error) => Err(error),
+                },
+                None => super::collect(&sdk, &options).await,
+            };
             (index, spec, role_arn, outcome)
         });
     }
@@ -187,8 +193,13 @@ pub async fn collect(
 /// An inventory holding only the failure of a shard that could not start.
 fn failed(spec: &ShardSpec, role_arn: &str, error: &CollectError) -> Inventory {
     let (operation, code, message) = match error {
+        CollectError::AssumeRole { code, message, .. } => (
+            "AssumeRole",
+            code.clone(),
+            format!("cannot assume role {role_arn}: {message}"),
+        ),
         CollectError::Credentials(detail, _) => {
-            let (code, reason) = service_error(detail);
+            let (code, reason) = super::assume::service_error(detail);
             (
                 "AssumeRole",
                 code.unwrap_or_else(|| "CredentialsError".to_string()),
@@ -211,35 +222,6 @@ fn failed(spec: &ShardSpec, role_arn: &str, error: &CollectError) -> Inventory {
         message,
     }];
     inventory
-}
-
-/// The code and message of an STS error inside the credential chain's text, which renders
-/// the service error as `unhandled error (CODE): Error { code: …, message: "…",
-/// aws_request_id: "…" }`: a structure dump, and with a request id that differs on every
-/// run. Falls back to the text itself, less any request id.
-fn service_error(text: &str) -> (Option<String>, String) {
-    let code = text
-        .split_once("unhandled error (")
-        .and_then(|(_, rest)| rest.split_once(')'))
-        .map(|(code, _)| code.to_string())
-        .filter(|code| !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric()));
-    let message = text.split_once("message: \"").and_then(|(_, rest)| {
-        let mut out = String::new();
-        let mut chars = rest.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => out.extend(chars.next()),
-                '"' => return Some(out),
-                c => out.push(c),
-            }
-        }
-        None
-    });
-    let message = message.unwrap_or_else(|| match text.split_once("aws_request_id") {
-        Some((before, _)) => before.trim_end_matches([' ', ',', '{']).to_string(),
-        None => text.to_string(),
-    });
-    (code, message)
 }
 
 /// ListDomains failures are recorded against `arn:…:REGION::domain/*` (a one-account
@@ -358,22 +340,6 @@ mod tests {
         assert_eq!(
             with_domains[0].resource(),
             "arn:aws:codeartifact:us-east-1:444455556666:domain/a"
-        );
-    }
-
-    #[test]
-    fn sts_errors_lose_the_structure_dump_and_the_request_id() {
-        let text = r#"an error occurred while loading credentials: service error: unhandled error (AccessDenied): Error { code: "AccessDenied", message: "User: x is not \"authorized\"", aws_request_id: "42" }"#;
-        assert_eq!(
-            service_error(text),
-            (
-                Some("AccessDenied".to_string()),
-                r#"User: x is not "authorized""#.to_string()
-            )
-        );
-        assert_eq!(
-            service_error("dispatch failure"),
-            (None, "dispatch failure".to_string())
         );
     }
 

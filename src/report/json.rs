@@ -41,7 +41,7 @@ pub struct Tool {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Scan {
-    /// `inventory` or `live`.
+    /// `inventory` or `live`; `mixed` for a merge of reports of both kinds.
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inventory: Option<String>,
@@ -60,7 +60,7 @@ pub struct Scan {
     pub complete: bool,
     /// The shards of an organisation scan or a merged report: (account, region[, domain]),
     /// each with whether it was read completely. Absent for a one-account scan.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shards: Vec<ShardEntry>,
 }
 
