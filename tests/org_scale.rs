@@ -612,3 +612,77 @@ fn role_arn_reads_the_role_account_and_a_refused_role_is_one_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn collect_writes_one_inventory_with_its_shards_that_scans_like_the_live_run() {
+    let world = world();
+    let endpoint = world.emulator.endpoint_url();
+    let dir = temp_dir("collect");
+    let accounts_file = dir.join("accounts.txt");
+    std::fs::write(
+        &accounts_file,
+        format!("# production\n{A}\n{B}  # shared services\n\n{C}\n"),
+    )
+    .expect("write accounts");
+    let accounts_arg = accounts_file.display().to_string();
+    let inventory = dir.join("org.json");
+    let inventory_arg = inventory.display().to_string();
+    let (code, stdout, stderr) = run(&[
+        "collect",
+        "--endpoint-url",
+        &endpoint,
+        "--accounts-file",
+        &accounts_arg,
+        "--role-arn-template",
+        TEMPLATE,
+        "--regions",
+        "us-east-1",
+        "--output",
+        &inventory_arg,
+    ]);
+    assert_eq!(code, 3, "C's shard failed: {stderr}");
+    assert!(stdout.is_empty());
+    let collected = Inventory::load(&inventory).expect("an inventory v1");
+    assert_eq!(collected.inventory_version, 1);
+    assert_eq!(collected.region.as_deref(), Some("us-east-1"));
+    let shards: Vec<(&str, bool)> = collected
+        .shards
+        .iter()
+        .map(|s| (s.account.as_str(), s.complete))
+        .collect();
+    assert_eq!(shards, [(A, true), (B, true), (C, false)]);
+    let domains: Vec<(String, String)> = collected
+        .domains
+        .iter()
+        .map(|d| {
+            (
+                d.domain.owner.clone().unwrap_or_default(),
+                d.domain.name.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(domains.len(), 3, "{domains:?}");
+    assert_eq!(collected.errors.len(), 1);
+
+    let (code, stdout, stderr) = run(&[
+        "scan",
+        "--inventory",
+        &inventory_arg,
+        "--config",
+        DEMO_CONFIG,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code, 3, "{stderr}");
+    let from_file: Value = serde_json::from_str(&stdout).expect("JSON report");
+    let expected_a = offline_findings(&write(&dir, "a.json", &account_a()));
+    let expected_b = offline_findings(&write(&dir, "b.json", &account_b()));
+    let expected: BTreeSet<_> = expected_a.union(&expected_b).cloned().collect();
+    assert_eq!(findings(&from_file), expected);
+    assert_eq!(
+        from_file["scan"]["shards"].as_array().map(Vec::len),
+        Some(3)
+    );
+}
