@@ -297,7 +297,8 @@ pub struct ScanArgs {
         value_name = "FILE",
         help_heading = "Input",
         conflicts_with_all = ["profile", "region", "endpoint_url", "domains", "domain_owner", "repositories",
-                             "role_arn", "accounts", "accounts_file", "role_arn_template", "regions"]
+                             "role_arn", "accounts", "accounts_file", "accounts_from_organizations",
+                             "role_arn_template", "regions"]
     )]
     pub inventory: Option<PathBuf>,
 
@@ -509,6 +510,12 @@ pub struct ShardArgs {
     )]
     pub accounts_file: Option<PathBuf>,
 
+    /// Scan every ACTIVE account of the organisation (Organizations ListAccounts, with the
+    /// default chain's credentials: the management account or a delegated administrator).
+    #[arg(long, help_heading = "Organisation", conflicts_with_all = ["accounts", "accounts_file"],
+          requires = "role_arn_template")]
+    pub accounts_from_organizations: bool,
+
     /// The role to assume in each account; `{account}` is replaced by the account id, e.g.
     /// `arn:aws:iam::{account}:role/caguard-reader`.
     #[arg(long, value_name = "TEMPLATE", value_parser = role_arn_template, help_heading = "Organisation")]
@@ -536,6 +543,14 @@ pub struct ShardsCommandArgs {
     #[arg(long, value_name = "REGION", value_parser = region_name, help_heading = "Organisation",
           conflicts_with = "regions")]
     pub region: Option<String>,
+
+    /// With --accounts-from-organizations: AWS profile of the Organizations call.
+    #[arg(long, value_name = "NAME", value_parser = profile_name, help_heading = "Organisation")]
+    pub profile: Option<String>,
+
+    /// With --accounts-from-organizations: send the Organizations call to URL instead.
+    #[arg(long, value_name = "URL", value_parser = endpoint_url, help_heading = "Organisation")]
+    pub endpoint_url: Option<String>,
 
     /// One shard per domain and (account, region); repeatable [default: every domain].
     #[arg(long = "domain", value_name = "NAME", value_parser = domain_name, help_heading = "Organisation")]

@@ -83,6 +83,10 @@ fn world() -> World {
             vec![account_a(), account_b()],
             EmulatorOptions {
                 deny_assume: vec![C.to_string()],
+                organization_accounts: vec![
+                    (C.to_string(), "ACTIVE".to_string()),
+                    ("999900001111".to_string(), "SUSPENDED".to_string()),
+                ],
                 ..EmulatorOptions::default()
             },
         ))
@@ -685,4 +689,68 @@ fn collect_writes_one_inventory_with_its_shards_that_scans_like_the_live_run() {
         from_file["scan"]["shards"].as_array().map(Vec::len),
         Some(3)
     );
+}
+
+#[test]
+fn accounts_from_organizations_are_the_active_ones() {
+    let world = world();
+    let endpoint = world.emulator.endpoint_url();
+    let (code, stdout, stderr) = run(&[
+        "shards",
+        "--accounts-from-organizations",
+        "--endpoint-url",
+        &endpoint,
+        "--role-arn-template",
+        TEMPLATE,
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--format",
+        "items",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let items: Value = serde_json::from_str(&stdout).expect("items JSON");
+    let items = items.as_array().expect("an array");
+    assert_eq!(
+        items.len(),
+        6,
+        "3 ACTIVE accounts x 2 regions, not the SUSPENDED one: {items:?}"
+    );
+    assert_eq!(items[1], json!({"account": A, "region": "us-east-1"}));
+    assert_eq!(world.emulator.count("organizations:ListAccounts"), 1);
+
+    let (code, stdout, stderr) = run(&[
+        "scan",
+        "--endpoint-url",
+        &endpoint,
+        "--accounts-from-organizations",
+        "--role-arn-template",
+        TEMPLATE,
+        "--regions",
+        "us-east-1",
+        "--config",
+        DEMO_CONFIG,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code, 3, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("JSON report");
+    assert_eq!(report["scan"]["shards"].as_array().map(Vec::len), Some(3));
+
+    // A member account may not list the organisation: one clear usage error.
+    let member = format!("arn:aws:iam::{B}:role/caguard-reader");
+    let (code, _, stderr) = run(&[
+        "scan",
+        "--endpoint-url",
+        &endpoint,
+        "--accounts-from-organizations",
+        "--role-arn-template",
+        TEMPLATE,
+        "--region",
+        "us-east-1",
+        "--role-arn",
+        &member,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
 }

@@ -94,6 +94,8 @@ pub enum CollectError {
          or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
     )]
     Credentials(String, String),
+    #[error("cannot list the organization's accounts (Organizations ListAccounts, which needs the management account or a delegated administrator): {code}: {message}")]
+    Organizations { code: String, message: String },
     #[error("cannot assume role {role}: {code}: {message}")]
     AssumeRole {
         role: String,

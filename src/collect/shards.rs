@@ -209,7 +209,7 @@ fn failed(spec: &ShardSpec, role_arn: &str, error: &CollectError) -> Inventory {
         CollectError::Unreachable { .. } => {
             ("Connect", "Unreachable".to_string(), error.to_string())
         }
-        CollectError::NoRegion | CollectError::Runtime(_) => {
+        CollectError::NoRegion | CollectError::Runtime(_) | CollectError::Organizations { .. } => {
             ("Connect", "InternalError".to_string(), error.to_string())
         }
     };
@@ -292,6 +292,55 @@ pub fn combine(shards: &[ShardInventory]) -> Inventory {
     inventory.errors.sort();
     inventory.errors.dedup();
     inventory
+}
+
+/// The ACTIVE accounts of the organisation (Organizations ListAccounts, every page), with the
+/// base credentials: they must belong to the management account or a delegated administrator
+/// (`organizations:ListAccounts`). Sorted; suspended, closed and pending accounts are left out.
+pub async fn organization_accounts(base: &Source) -> Result<Vec<String>, CollectError> {
+    let mut source = base.clone();
+    // Organizations is a global service; the SDK still wants a region to sign for.
+    if source.region.is_none() {
+        source.region = Some("us-east-1".to_string());
+    }
+    let sdk = super::load_sdk_config(&source).await;
+    let client = aws_sdk_organizations::Client::new(&sdk);
+    let mut accounts = BTreeSet::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_accounts()
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|error| {
+                let text = super::error_text(&error);
+                let code = aws_sdk_organizations::error::ProvideErrorMetadata::code(&error)
+                    .unwrap_or("Error")
+                    .to_string();
+                let message = aws_sdk_organizations::error::ProvideErrorMetadata::message(&error)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| text.lines().next().unwrap_or_default().to_string());
+                CollectError::Organizations { code, message }
+            })?;
+        for account in page.accounts() {
+            let active = match (account.state(), account.status()) {
+                (Some(state), _) => state.as_str() == "ACTIVE",
+                (None, Some(status)) => status.as_str() == "ACTIVE",
+                (None, None) => false,
+            };
+            if let (true, Some(id)) = (active, account.id()) {
+                if crate::inventory::check_name(crate::inventory::NameKind::Account, id).is_ok() {
+                    accounts.insert(id.to_string());
+                }
+            }
+        }
+        match page.next_token {
+            Some(next) if !next.is_empty() => token = Some(next),
+            _ => break,
+        }
+    }
+    Ok(accounts.into_iter().collect())
 }
 
 /// Account ids from an `--accounts-file`: one per line, `#` comments and blank lines ignored.

@@ -55,9 +55,22 @@ pub struct Org {
     pub shards: Vec<ShardSpec>,
 }
 
-/// The accounts of `--accounts` or `--accounts-file`; empty when neither is given.
-pub fn accounts(args: &ShardArgs) -> Result<Vec<String>, AppError> {
+/// The accounts of `--accounts`, `--accounts-file` or `--accounts-from-organizations`
+/// (listed with `base`'s credentials); empty when none is given.
+pub fn accounts(args: &ShardArgs, base: &Source) -> Result<Vec<String>, AppError> {
     let mut accounts = args.accounts.clone();
+    if args.accounts_from_organizations {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(crate::collect::CollectError::from)?;
+        accounts = runtime.block_on(shards::organization_accounts(base))?;
+        if accounts.is_empty() {
+            return Err(AppError::Usage(
+                "Organizations ListAccounts returned no ACTIVE account".to_string(),
+            ));
+        }
+    }
     if let Some(path) = &args.accounts_file {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| AppError::Read {
@@ -111,7 +124,8 @@ pub fn regions(
 
 /// The organisation scan the flags ask for, or `None` for a one-account collection.
 pub fn org(args: &CollectArgs) -> Result<Option<Org>, AppError> {
-    let accounts = accounts(&args.shards)?;
+    let (base, _) = connection(&args.connection);
+    let accounts = accounts(&args.shards, &Source { role: None, ..base })?;
     if accounts.is_empty() {
         if !args.shards.regions.is_empty() {
             return Err(AppError::Usage(

@@ -17,14 +17,21 @@ pub const MAX_MATRIX_JOBS: usize = 256;
 
 pub fn run(args: &ShardsCommandArgs) -> Result<Outcome, AppError> {
     let mut outputs = output::prepare(&[("--output", args.output.as_deref())])?.into_iter();
-    let accounts = super::collect::accounts(&args.shards)?;
+    let base = crate::collect::Source {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        role: None,
+    };
+    let accounts = super::collect::accounts(&args.shards, &base)?;
     if accounts.is_empty() {
         return Err(AppError::Usage(
-            "caguard shards needs the accounts: --accounts ID,... or --accounts-file FILE"
+            "caguard shards needs the accounts: --accounts ID,..., --accounts-file FILE or --accounts-from-organizations"
                 .to_string(),
         ));
     }
-    let regions = super::collect::regions(&args.shards, args.region.as_ref(), None)?;
+    let regions =
+        super::collect::regions(&args.shards, args.region.as_ref(), args.profile.as_ref())?;
     let list = shards::expand(&accounts, &regions, &args.domains);
     let document = match args.format {
         ShardsFormat::Matrix => {
