@@ -321,3 +321,66 @@ pub fn apply_baseline(result: &mut ScanResult, baseline: Option<&BTreeSet<String
         crate::gate::apply_baseline(&mut result.findings, baseline);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(findings: &str) -> String {
+        format!(
+            r#"{{"reportVersion":1,"scan":{{"source":"live","region":"us-east-1","accounts":["111122223333"],"domains":["acme"],"complete":true}},"findings":[{findings}]}}"#
+        )
+    }
+
+    fn finding(rule: &str, arn: &str) -> String {
+        format!(
+            r#"{{"ruleId":"{rule}","severity":"high","title":"t","message":"m","resource":{{"arn":"{arn}","type":"repository"}},"fingerprint":"{}","baselineState":"new"}}"#,
+            crate::finding::fingerprint(rule, arn)
+        )
+    }
+
+    #[test]
+    fn bad_reports_name_the_file_and_position() {
+        let error =
+            parse_report("{\n  \"reportVersion\": 1,\n  \"scan\": 5\n}", "a.json").unwrap_err();
+        assert!(error.to_string().starts_with("a.json:3:"), "{error}");
+        let error =
+            parse_report(r#"{"reportVersion":2,"scan":{"source":"live"}}"#, "b.json").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "b.json: reportVersion 2 is not supported (expected 1)"
+        );
+        let forged =
+            report(&finding("r", "arn:x").replace("\"fingerprint\":\"", "\"fingerprint\":\"0"));
+        let error = parse_report(&forged, "c.json").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("findings[0].fingerprint does not match"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn duplicates_go_and_order_does_not_matter() {
+        let arn = "arn:aws:codeartifact:us-east-1:111122223333:repository/acme/app";
+        let one = parse_report(&report(&finding("a-rule", arn)), "1.json").unwrap();
+        let two = parse_report(
+            &report(&[finding("a-rule", arn), finding("b-rule", arn)].join(",")),
+            "2.json",
+        )
+        .unwrap();
+        let forward = merge(vec![one.clone(), two.clone()]);
+        let backward = merge(vec![two, one]);
+        assert_eq!(forward.findings.len(), 2);
+        assert_eq!(
+            super::super::json::render(&forward),
+            super::super::json::render(&backward)
+        );
+        assert_eq!(
+            forward.source.shards.len(),
+            1,
+            "derived from accounts × region"
+        );
+    }
+}
