@@ -1,13 +1,18 @@
 //! End-to-end collection benchmark: the production collector (`caguard::collect` with
-//! `Options::default()`: quota pacing, SDK backoff from 1 s, `Retry-After` honoured) against
-//! the CodeArtifact emulator serving a generated world, in-process on 127.0.0.1, with injected
-//! latency. Two runs, one without faults and one with 10% throttling + 2% 5xx; each prints the
-//! elapsed time, requests per second, calls per operation against the documented minimum
-//! (`caguard::collect::minimum_calls`), retries, and whether the collected inventory equals the
-//! world. Exits non-zero when a run loses data or does not finish within its deadline.
+//! `Options::default()`: adaptive pacing from the documented quotas, retries outside the
+//! concurrency permit, `Retry-After` honoured) against the CodeArtifact emulator serving a
+//! generated world, in-process on 127.0.0.1, with injected latency and an account quota.
 //!
-//! `cargo bench --bench collect_emulator [-- --packages N] [--latency-ms N]`
-//! (defaults: 2,500 packages, 20 ms).
+//! Scenarios: the documented quota (200/s) without and with injected faults (10% throttling
+//! + 2% 5xx on top of the quota), a lowered (100/s) and a raised (1,000/s) quota, and no
+//! quota at all. Each prints the elapsed time against the bound
+//! `max(calls / quota, calls × latency / concurrency)`, the rate the pacing ended at against
+//! the quota, calls per operation against the documented minimum
+//! (`caguard::collect::minimum_calls`), retries, and whether the collected inventory equals
+//! the world. Exits non-zero when a run loses data or does not finish within its deadline.
+//!
+//! `cargo bench --bench collect_emulator [-- --packages N] [--latency-ms N] [--only LABEL]`
+//! (defaults: 1,000 packages, 20 ms; `--only` runs the scenarios whose label contains LABEL).
 //!
 //! Nothing is read from the AWS configuration and nothing but 127.0.0.1 is contacted: the SDK
 //! gets a hand-built `SdkConfig` with static dummy credentials and the emulator's endpoint.
@@ -23,17 +28,19 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 const USAGE: &str =
-    "usage: cargo bench --bench collect_emulator [-- --packages N] [--latency-ms N]";
+    "usage: cargo bench --bench collect_emulator [-- --packages N] [--latency-ms N] [--only LABEL]";
 
 struct Args {
     packages: usize,
     latency_ms: u64,
+    only: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        packages: 2500,
+        packages: 1000,
         latency_ms: 20,
+        only: None,
     };
     let mut words = std::env::args().skip(1);
     while let Some(word) = words.next() {
@@ -69,6 +76,7 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| format!("--latency-ms: not a number: {text}"))?;
             }
+            "--only" => args.only = Some(value("--only")?),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -93,32 +101,59 @@ fn sdk_config(endpoint: &str) -> SdkConfig {
 
 struct Scenario {
     label: &'static str,
+    quota: Option<f64>,
     throttle_rate: f64,
     error_rate: f64,
 }
 
-const SCENARIOS: [Scenario; 2] = [
+const SCENARIOS: [Scenario; 5] = [
     Scenario {
-        label: "no faults",
+        label: "quota 200/s (documented)",
+        quota: Some(200.0),
         throttle_rate: 0.0,
         error_rate: 0.0,
     },
     Scenario {
-        label: "10% throttling + 2% 5xx",
+        label: "quota 200/s + 10% throttling + 2% 5xx",
+        quota: Some(200.0),
         throttle_rate: 0.10,
         error_rate: 0.02,
     },
+    Scenario {
+        label: "quota 100/s (lowered)",
+        quota: Some(100.0),
+        throttle_rate: 0.0,
+        error_rate: 0.0,
+    },
+    Scenario {
+        label: "quota 1000/s (raised)",
+        quota: Some(1000.0),
+        throttle_rate: 0.0,
+        error_rate: 0.0,
+    },
+    Scenario {
+        label: "no quota",
+        quota: None,
+        throttle_rate: 0.0,
+        error_rate: 0.0,
+    },
 ];
 
-/// Runs one scenario and prints its numbers; true when the collected inventory equals the
-/// world (false too when the run could not start or did not finish in time).
+/// What one run measured, for the ratios printed at the end.
+struct Measured {
+    elapsed: Duration,
+    bound: Duration,
+}
+
+/// Runs one scenario and prints its numbers; `None` when the run could not start, did not
+/// finish in time or lost data.
 fn run(
     runtime: &tokio::runtime::Runtime,
     world: &Inventory,
     minimum: &BTreeMap<&'static str, u64>,
     latency: Duration,
     scenario: &Scenario,
-) -> bool {
+) -> Option<Measured> {
     let emulator = match runtime.block_on(Emulator::start(
         world.clone(),
         EmulatorOptions {
@@ -126,20 +161,27 @@ fn run(
             error_rate: scenario.error_rate,
             seed: 5,
             latency,
+            quota_rps: scenario.quota,
             ..EmulatorOptions::default()
         },
     )) {
         Ok(emulator) => emulator,
         Err(error) => {
             println!("  emulator does not start: {error}");
-            return false;
+            return None;
         }
     };
     let options = Options::default();
-    // At the pacing limit the run takes about calls / max_rps; faults add backoff and
-    // Retry-After waits. Five times that plus a minute is generous and still bounded.
+    // The bound: the quota, or the concurrency at this latency, whichever is slower. Faults
+    // add retries and Retry-After waits; five times the bound plus a minute is generous and
+    // still bounded.
     let total_minimum: u64 = minimum.values().sum();
-    let deadline = Duration::from_secs_f64(60.0 + 5.0 * total_minimum as f64 / options.max_rps);
+    let calls = total_minimum as f64;
+    let bound = Duration::from_secs_f64(
+        (calls / scenario.quota.unwrap_or(f64::INFINITY))
+            .max(calls * latency.as_secs_f64() / options.concurrency as f64),
+    );
+    let deadline = Duration::from_secs(60) + bound * 5;
     let sdk = sdk_config(&emulator.endpoint_url());
     let started = Instant::now();
     let result = runtime
@@ -148,15 +190,33 @@ fn run(
     let (inventory, summary) = match result {
         Err(_) => {
             println!("  did not finish within {deadline:.0?}: stopped");
-            return false;
+            return None;
         }
         Ok(Err(error)) => {
             println!("  collection does not start: {error}");
-            return false;
+            return None;
         }
         Ok(Ok(collected)) => collected,
     };
     report(&summary, minimum, &emulator.stats(), elapsed);
+    println!(
+        "  bound max(calls/quota, calls×latency/concurrency) = {:.2} s; elapsed / bound = {:.3}",
+        bound.as_secs_f64(),
+        elapsed.as_secs_f64() / bound.as_secs_f64()
+    );
+    match scenario.quota {
+        Some(quota) => println!(
+            "  pacing ended at {:.0}/s for listings ({:.3} × the quota of {quota:.0}/s), {:.0}/s for all reads; {} requests over the quota",
+            summary.listing_rps,
+            summary.listing_rps / quota,
+            summary.read_rps,
+            emulator.over_quota()
+        ),
+        None => println!(
+            "  pacing ended at {:.0}/s for listings, {:.0}/s for all reads",
+            summary.listing_rps, summary.read_rps
+        ),
+    }
     let equal = inventory.errors.is_empty()
         && without_group_details(&inventory) == without_group_details(world);
     println!(
@@ -168,7 +228,7 @@ fn run(
             format!(" ({} collection errors)", inventory.errors.len())
         }
     );
-    equal
+    equal.then_some(Measured { elapsed, bound })
 }
 
 fn report(
@@ -262,17 +322,44 @@ fn main() -> ExitCode {
     let defaults = Options::default();
     println!(
         "generated world: {} packages, {versions} versions, {} calls at the minimum; \
-         emulator latency {} ms; collector defaults: concurrency {}, max {} requests/s",
+         emulator latency {} ms; collector defaults: concurrency {}, reads from {}/s, \
+         listings from {}/s, no ceiling",
         args.packages,
         minimum.values().sum::<u64>(),
         args.latency_ms,
         defaults.concurrency,
-        defaults.max_rps
+        defaults.read_rps,
+        defaults.listing_rps,
     );
     let mut ok = true;
+    let mut measured = BTreeMap::new();
     for scenario in &SCENARIOS {
+        if args
+            .only
+            .as_deref()
+            .is_some_and(|only| !scenario.label.contains(only))
+        {
+            continue;
+        }
         println!("\n{}:", scenario.label);
-        ok &= run(&runtime, &world, &minimum, latency, scenario);
+        match run(&runtime, &world, &minimum, latency, scenario) {
+            Some(run) => {
+                measured.insert(scenario.label, run);
+            }
+            None => ok = false,
+        }
+    }
+    if let (Some(clean), Some(faults)) = (
+        measured.get(SCENARIOS[0].label),
+        measured.get(SCENARIOS[1].label),
+    ) {
+        println!(
+            "\nwith faults / without: {:.3} ({:.2} s / {:.2} s; bound {:.2} s)",
+            faults.elapsed.as_secs_f64() / clean.elapsed.as_secs_f64(),
+            faults.elapsed.as_secs_f64(),
+            clean.elapsed.as_secs_f64(),
+            clean.bound.as_secs_f64()
+        );
     }
     if ok {
         ExitCode::SUCCESS

@@ -219,18 +219,18 @@ pub struct ConnectionArgs {
     pub role_duration: Option<u32>,
 
     /// Requests in flight at most (per account and region).
-    #[arg(long, value_name = "N", default_value_t = 16,
+    #[arg(long, value_name = "N", default_value_t = 32,
           value_parser = clap::value_parser!(u32).range(1..=512), help_heading = "Connection")]
     pub concurrency: u32,
 
-    /// Requests per second at most, all operations together, per account and region (the
-    /// account's read quota is 800/s; ListPackages + ListPackageVersions also stay under their
-    /// 200/s).
-    #[arg(long, value_name = "N", default_value_t = 150.0, value_parser = positive_rate,
-          help_heading = "Connection")]
-    pub max_rps: f64,
+    /// Requests per second at most, all operations together, per account and region. Without
+    /// it the rate adapts to the account's quota: it starts at the documented quotas (800
+    /// reads/s, 200/s for ListPackages + ListPackageVersions), rises when they were raised, and
+    /// slows down when throttled [default: no ceiling].
+    #[arg(long, value_name = "N", value_parser = positive_rate, help_heading = "Connection")]
+    pub max_rps: Option<f64>,
 
-    /// Attempts per request on throttling, 5xx and network errors (SDK standard retries).
+    /// Attempts per request on 5xx and network errors (throttled requests get up to 20).
     #[arg(long, value_name = "N", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=20), help_heading = "Connection")]
     pub max_attempts: u32,

@@ -407,7 +407,7 @@ fn throttling_and_server_errors_lose_nothing() {
 }
 
 #[test]
-fn throttled_call_honours_retry_after_when_the_sdk_gives_up() {
+fn throttled_call_honours_retry_after() {
     // One SDK attempt, so every throttle surfaces to the outer layer, which must wait and
     // retry; the Retry-After of 1 s is capped at 20 ms by the options.
     let runtime = runtime();
@@ -423,8 +423,7 @@ fn throttled_call_honours_retry_after_when_the_sdk_gives_up() {
         },
     );
     let options = Options {
-        max_attempts: 1,
-        outer_attempts: 6,
+        max_throttled_attempts: 6,
         ..fast_options()
     };
     let started = Instant::now();
@@ -582,9 +581,9 @@ fn generated_world_of_2500_packages_takes_exactly_the_documented_calls() {
     assert_eq!(packages, 2500);
     let runtime = runtime();
     let emulator = start(&runtime, world.clone(), EmulatorOptions::default());
-    // The quota-speed default (150/s) would make this ~17 s; pacing has its own unit tests.
+    // The documented-quota start (200/s) would make this ~13 s; pacing has its own tests.
     let options = Options {
-        max_rps: 10_000.0,
+        read_rps: 10_000.0,
         listing_rps: 10_000.0,
         ..fast_options()
     };
@@ -623,17 +622,52 @@ fn generated_world_of_2500_packages_takes_exactly_the_documented_calls() {
 }
 
 #[test]
-fn default_pacing_stays_under_the_rate_limit() {
-    // 114 evenly spaced calls at 150/s take at least 113 / 150 s.
+fn max_rps_is_a_ceiling_the_pacing_never_exceeds() {
+    // 114 evenly spaced calls at 150/s take at least 113 / 150 s, although the pacing would
+    // start at 200/s and grow.
     let runtime = runtime();
     let emulator = start(&runtime, demo(), EmulatorOptions::default());
+    let options = Options {
+        max_rps: 150.0,
+        ..fast_options()
+    };
     let started = Instant::now();
-    let (inventory, summary) = collect_with(&runtime, &emulator.endpoint_url(), &fast_options());
+    let (inventory, summary) = collect_with(&runtime, &emulator.endpoint_url(), &options);
     let elapsed = started.elapsed();
     assert!(inventory.errors.is_empty());
     let calls = summary.total_requests() as f64;
     assert!(
         elapsed.as_secs_f64() >= (calls - 1.0) / 150.0,
         "{elapsed:?} for {calls} calls"
+    );
+    assert!(summary.listing_rps <= 150.0 && summary.read_rps <= 150.0);
+}
+
+#[test]
+fn over_the_emulator_quota_the_pacing_slows_down_and_nothing_is_lost() {
+    // A quota of 40 requests/s, below the 200/s the pacing starts at: the emulator throttles,
+    // the pacing comes down to the quota, and every throttled call is retried until it lands.
+    let runtime = runtime();
+    let world = generate::world(generate::MIN_PACKAGES.max(150));
+    let emulator = start(
+        &runtime,
+        world.clone(),
+        EmulatorOptions {
+            quota_rps: Some(40.0),
+            ..EmulatorOptions::default()
+        },
+    );
+    let (inventory, summary) = collect_with(&runtime, &emulator.endpoint_url(), &fast_options());
+    assert!(inventory.errors.is_empty(), "{:?}", inventory.errors);
+    assert_eq!(
+        without_group_details(&inventory),
+        without_group_details(&world)
+    );
+    assert!(emulator.over_quota() > 0, "the quota was reached");
+    assert_eq!(summary.throttled, emulator.over_quota());
+    assert!(
+        summary.listing_rps < 60.0,
+        "the listing rate came down to the quota: {}",
+        summary.listing_rps
     );
 }

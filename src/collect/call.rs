@@ -1,11 +1,10 @@
 //! One API call: paced by the [`Gate`], retried, and turned into data or a recordable failure.
 //!
-//! Two layers of retry. The SDK's standard retry strategy (configured in `mod.rs`) retries
-//! throttling, 5xx and I/O failures with jittered exponential backoff, but it does not read
-//! the service's `Retry-After` header, and it gives up when its attempts or its retry quota
-//! run out. When a throttling or 5xx error still surfaces, this layer waits — `Retry-After`
-//! when the service sent one (bounded), else its own backoff — and tries again a few times
-//! before the call counts as failed.
+//! The SDK client makes one attempt per call; every retry is made here. Throttling, 5xx,
+//! lost connections and timeouts are retried: after the service's `Retry-After` when it sent
+//! one (bounded), else after a full-jitter exponential backoff. The wait happens outside the
+//! concurrency permit, so retries never hold a slot another request could use, and every
+//! answer tells the pacing whether it was throttled (see [`super::limit`]).
 
 use super::limit::{Budget, Gate};
 use super::stats::{Counters, Op};
@@ -36,23 +35,58 @@ impl Failure {
     }
 }
 
-/// How this layer retries.
+/// How calls are retried. Every retry happens here, not in the SDK (its clients make one
+/// attempt per call), so a retry waits outside the concurrency permit and passes the pacing
+/// again like any other request.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
-    /// Tries of this layer (each one a full SDK call with its own attempts).
-    pub outer_attempts: u32,
-    /// Wait before this layer's first retry when the service gave no `Retry-After`; doubled
-    /// on each further retry.
+    /// Attempts per call when the answers are 5xx errors or nothing came back (network
+    /// failure, timeout).
+    pub max_attempts: u32,
+    /// Attempts per call when the answers are throttling errors. More than `max_attempts`:
+    /// while the pacing settles on the quota a call can be throttled several times, and a
+    /// throttled call is never a sign that asking again is pointless.
+    pub max_throttled_attempts: u32,
+    /// Ceiling of the first retry's wait (full jitter: a uniform wait below it), doubled on
+    /// each further retry up to `max_backoff`.
     pub backoff: Duration,
+    pub max_backoff: Duration,
     /// The longest `Retry-After` honoured: a service asking for more still gets a retry, just
     /// sooner, so one stubborn answer cannot stall the scan.
     pub max_retry_after: Duration,
+}
+
+impl RetryPolicy {
+    /// The full-jitter wait before retry number `retry` (1 = the first).
+    fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .backoff
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(16))
+            .min(self.max_backoff);
+        ceiling.mul_f64(unit_random())
+    }
+}
+
+/// A uniform number in [0, 1): jitter only needs to differ between calls, not be strong.
+fn unit_random() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos()),
+    );
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// What an SDK error means for this layer.
 struct Classified {
     failure: Failure,
     retryable: bool,
+    /// The service answered with a throttling error (the pacing's signal).
+    throttled: bool,
+    /// The service answered at all (with an error).
+    answered: bool,
     retry_after: Option<Duration>,
 }
 
@@ -81,6 +115,8 @@ where
             let throttled = status == 429 || code.contains("Throttl");
             Classified {
                 retryable: throttled || matches!(status, 500 | 502 | 503 | 504),
+                throttled,
+                answered: true,
                 retry_after,
                 failure: Failure { code, message },
             }
@@ -93,11 +129,16 @@ where
                 SdkError::ResponseError(_) => "ResponseError",
                 _ => "SdkError",
             };
-            // The SDK already retried I/O failures and timeouts; a malformed reply or a request
-            // that cannot be built will not get better by asking again.
+            // A lost connection or a timeout may not happen again; a malformed reply or a
+            // request that cannot be built will not get better by asking again.
             Classified {
                 failure: Failure::new(code, error_text(other)),
-                retryable: false,
+                retryable: matches!(
+                    other,
+                    SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)
+                ),
+                throttled: false,
+                answered: false,
                 retry_after: None,
             }
         }
@@ -136,7 +177,7 @@ pub fn is_transport(failure: &Failure) -> bool {
 }
 
 /// Sends `request` (a closure building and sending one SDK call) through the gate, retrying
-/// as described in the module docs. Counts one logical call of `op`.
+/// as [`RetryPolicy`] says. Counts one logical call of `op`.
 pub async fn call<T, E, F, Fut>(
     gate: &Gate,
     counters: &Counters,
@@ -155,8 +196,7 @@ where
         op if op.is_write() => Budget::Write,
         _ => Budget::Read,
     };
-    let mut backoff = policy.backoff;
-    let mut attempt = 1;
+    let (mut failed, mut throttled) = (0u32, 0u32);
     loop {
         if let Some(failure) = counters.unreachable() {
             return Err(failure);
@@ -166,20 +206,34 @@ where
             request().await
         };
         let error = match result {
-            Ok(value) => return Ok(value),
+            Ok(value) => {
+                gate.record(budget, false);
+                return Ok(value);
+            }
             Err(error) => error,
         };
         let classified = classify(&error);
-        if is_transport(&classified.failure) && counters.responses() == 0 {
-            // Nothing has ever answered: the endpoint is unreachable, and every other call
-            // would wait out the same timeouts. Stop them all; the collector reports it.
+        if classified.answered {
+            gate.record(budget, classified.throttled);
+        }
+        let (tries, limit) = if classified.throttled {
+            throttled += 1;
+            (throttled, policy.max_throttled_attempts)
+        } else {
+            failed += 1;
+            (failed, policy.max_attempts)
+        };
+        if is_transport(&classified.failure) && counters.responses() == 0 && tries >= 2 {
+            // Nothing has ever answered, twice: the endpoint is unreachable, and every other
+            // call would wait out the same timeouts. Stop them all; the collector reports it.
             counters.set_unreachable(&classified.failure);
             return Err(classified.failure);
         }
-        if !classified.retryable || attempt >= policy.outer_attempts {
+        if !classified.retryable || tries >= limit.max(1) {
             tracing::debug!(
-                "{} failed after {attempt} tries: {} {}",
+                "{} failed after {} tries: {} {}",
                 op.name(),
+                failed + throttled,
                 classified.failure.code,
                 classified.failure.message
             );
@@ -187,17 +241,15 @@ where
         }
         let wait = match classified.retry_after {
             Some(after) => after.min(policy.max_retry_after),
-            None => backoff,
+            None => policy.backoff(tries),
         };
         tracing::info!(
-            "{} answered {} after the SDK's retries; trying again in {} ms",
+            "{} answered {}; trying again in {} ms",
             op.name(),
             classified.failure.code,
             wait.as_millis()
         );
         tokio::time::sleep(wait).await;
-        backoff = backoff.saturating_mul(2);
-        attempt += 1;
     }
 }
 

@@ -44,10 +44,12 @@
 //!
 //! # Pacing and failures
 //!
-//! At most `--concurrency` requests are in flight, all requests together stay under
-//! `--max-rps`, and ListPackages + ListPackageVersions under [`LISTING_QUOTA_RPS`]. Throttling
-//! and 5xx answers are retried: by the SDK's standard retry strategy, then, honouring the
-//! service's `Retry-After`, by [`call`]. A call that still fails becomes a
+//! At most `--concurrency` requests are in flight. Reads start at the documented quotas
+//! ([`READ_QUOTA_RPS`] for all of them, [`LISTING_QUOTA_RPS`] for ListPackages +
+//! ListPackageVersions) and adapt to the account's real quota (see [`limit`]): faster when
+//! the quota was raised, slower when other clients share it, never above `--max-rps`.
+//! Throttling, 5xx answers and lost connections are retried by [`call`], outside the
+//! concurrency permit, honouring the service's `Retry-After`. A call that still fails becomes a
 //! [`CollectionError`](crate::inventory::CollectionError) in the inventory (operation, ARN,
 //! error code, message) and the scan goes on; see [`walk`] for what is kept when.
 
@@ -63,7 +65,7 @@ mod walk;
 pub(crate) use call::call;
 pub use call::{error_text, Failure, RetryPolicy};
 pub(crate) use limit::Gate;
-pub use limit::RateLimiter;
+pub use limit::{AdaptiveRate, Adjustment, Controller, Window};
 pub(crate) use stats::Counters;
 pub use stats::{Op, OperationStats, Summary};
 
@@ -77,10 +79,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// ListPackages and ListPackageVersions requests per second at most, together: each has a
-/// 200/s account quota, and sharing one budget leaves the other's quota to other
-/// clients of the account (CI builds listing versions while the scan runs).
+/// Where the pacing of ListPackages + ListPackageVersions starts, requests per second: each
+/// has a documented 200/s quota. Sharing one budget leaves room for other clients of the
+/// account (CI builds listing versions while the scan runs) until the pacing finds more.
 pub const LISTING_QUOTA_RPS: f64 = 200.0;
+/// Where the pacing of all reads together starts: the documented account read quota.
+pub const READ_QUOTA_RPS: f64 = 800.0;
 
 /// Why a collection could not start. Failures of individual calls are not here: they are
 /// recorded in the inventory and the collection goes on.
@@ -160,15 +164,19 @@ pub struct Options {
     /// Repositories to collect (in every domain); empty means all.
     pub repositories: Vec<String>,
     pub concurrency: usize,
+    /// Ceiling of every adaptive rate, requests per second; infinite means none.
     pub max_rps: f64,
+    /// Starting rates: reads of every operation together, and ListPackages +
+    /// ListPackageVersions. Both then adapt to the quota the account really has.
+    pub read_rps: f64,
     pub listing_rps: f64,
-    /// Attempts per request in the SDK's standard retry strategy.
+    /// Attempts per call on 5xx answers and network failures.
     pub max_attempts: u32,
-    /// The SDK's initial retry backoff (jittered, doubling) and this layer's first wait.
+    /// Attempts per call on throttling answers.
+    pub max_throttled_attempts: u32,
+    /// Ceiling of the first retry's jittered wait, doubling up to `max_backoff`.
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
-    /// Tries of the outer retry layer around each SDK call.
-    pub outer_attempts: u32,
     pub max_retry_after: Duration,
     /// Per attempt: establishing the connection, and waiting for the answer's first byte.
     pub connect_timeout: Duration,
@@ -183,17 +191,42 @@ impl Default for Options {
             domains: Vec::new(),
             domain_owner: None,
             repositories: Vec::new(),
-            concurrency: 16,
-            max_rps: 150.0,
+            // Enough in flight for the 800/s read quota at 40 ms per answer.
+            concurrency: 32,
+            max_rps: f64::INFINITY,
+            read_rps: READ_QUOTA_RPS,
             listing_rps: LISTING_QUOTA_RPS,
             max_attempts: 5,
+            max_throttled_attempts: 20,
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(20),
-            outer_attempts: 3,
             max_retry_after: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(5),
             read_timeout: Duration::from_secs(10),
             progress: false,
+        }
+    }
+}
+
+impl Options {
+    /// The pacing these options ask for. Quotas are per account and region: one gate per
+    /// (account, region) collected.
+    pub(crate) fn gate(&self) -> Gate {
+        Gate::new(
+            self.concurrency,
+            self.max_rps,
+            self.read_rps,
+            self.listing_rps,
+        )
+    }
+
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.max_attempts.max(1),
+            max_throttled_attempts: self.max_throttled_attempts.max(1),
+            backoff: self.initial_backoff,
+            max_backoff: self.max_backoff,
+            max_retry_after: self.max_retry_after,
         }
     }
 }
@@ -217,21 +250,16 @@ pub async fn load_sdk_config(source: &Source) -> SdkConfig {
     }
 }
 
-/// The SDK client every CodeArtifact call goes through: standard retries with
-/// `max_attempts` attempts, the options' timeouts, and attempts counted in `counters`.
+/// The SDK client every CodeArtifact call goes through: one attempt per call (the retries
+/// are [`call`]'s, outside the concurrency permit), the options' timeouts, and attempts
+/// counted in `counters`.
 pub(crate) fn client(
     sdk: &SdkConfig,
     options: &Options,
-    max_attempts: u32,
     counters: &Arc<stats::Counters>,
 ) -> aws_sdk_codeartifact::Client {
     let config = aws_sdk_codeartifact::config::Builder::from(sdk)
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(max_attempts.max(1))
-                .with_initial_backoff(options.initial_backoff)
-                .with_max_backoff(options.max_backoff),
-        )
+        .retry_config(RetryConfig::disabled())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(options.connect_timeout)
@@ -287,20 +315,16 @@ pub async fn collect(
     let region = check_credentials(sdk).await?;
 
     let counters = Arc::new(stats::Counters::default());
-    let client = client(sdk, options, options.max_attempts, &counters);
+    let client = client(sdk, options, &counters);
     let progress = Progress::new(options.progress);
     let ctx = Arc::new(walk::Ctx::new(
         client,
         region.clone(),
         options.domain_owner.clone(),
         options.repositories.clone(),
-        limit::Gate::new(options.concurrency, options.max_rps, options.listing_rps),
+        options.gate(),
         counters.clone(),
-        RetryPolicy {
-            outer_attempts: options.outer_attempts.max(1),
-            backoff: options.initial_backoff,
-            max_retry_after: options.max_retry_after,
-        },
+        options.retry_policy(),
         progress.clone(),
     ));
     // The bar's message is refreshed from the counters, not by every call, to keep the hot
@@ -383,6 +407,7 @@ pub async fn collect(
     inventory.errors = errors;
 
     let mut summary = Summary::from_counters(&counters, started.elapsed());
+    (summary.read_rps, summary.listing_rps) = ctx.gate.rates();
     summary.errors = inventory.errors.len() as u64;
     summary.domains = inventory.domains.len();
     for domain in &inventory.domains {

@@ -7,7 +7,6 @@ use aws_sdk_codeartifact::config::interceptors::{
 use aws_sdk_codeartifact::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_codeartifact::error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
-use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -200,8 +199,7 @@ impl Counters {
     }
 }
 
-/// Counts every HTTP attempt the SDK makes, including the retries its retry strategy makes
-/// internally and which the caller never sees, and the throttled / 5xx answers among them.
+/// Counts every HTTP attempt, and the throttled / 5xx answers among them.
 #[derive(Debug)]
 pub struct AttemptCounter(pub Arc<Counters>);
 
@@ -218,26 +216,6 @@ impl Intercept for AttemptCounter {
     ) -> Result<(), BoxError> {
         if let Some(op) = cfg.load::<Metadata>().and_then(|m| Op::from_name(m.name())) {
             self.0.requests[op.index()].fetch_add(1, Ordering::Relaxed);
-            let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
-            if attempt > 1 {
-                tracing::info!("retrying {} (attempt {attempt})", op.name());
-            }
-        }
-        Ok(())
-    }
-
-    /// Before the endpoint has answered once, a connection failure or timeout is tried once
-    /// more, not `--max-attempts` times: an endpoint that never answers is reported in about
-    /// two timeouts instead of five.
-    fn read_before_attempt(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
-        if attempt > 2 && self.0.responses() == 0 {
-            return Err("the endpoint has not answered any request".into());
         }
         Ok(())
     }
@@ -275,7 +253,7 @@ impl Intercept for AttemptCounter {
         let status = context.response().status().as_u16();
         if status == 429 || status >= 500 {
             let op = cfg.load::<Metadata>().map_or("request", |m| m.name());
-            tracing::info!("{op} answered HTTP {status}; the SDK retries it");
+            tracing::info!("{op} answered HTTP {status}");
         }
         if status == 429 {
             self.0.throttled.fetch_add(1, Ordering::Relaxed);
@@ -306,6 +284,10 @@ pub struct Summary {
     /// Calls that failed for good (each is in the inventory's `errors`).
     pub errors: u64,
     pub elapsed: Duration,
+    /// Where the adaptive pacing ended, requests per second: the quota it found (or the
+    /// ceiling, or the starting rate when the scan was too small to need more).
+    pub read_rps: f64,
+    pub listing_rps: f64,
     pub domains: usize,
     pub repositories: usize,
     pub package_groups: usize,
@@ -384,6 +366,13 @@ impl Summary {
             self.total_calls(),
             self.total_requests()
         );
+        if self.throttled > 0 {
+            let _ = writeln!(
+                text,
+                "  pacing adapted to throttling: ListPackages + ListPackageVersions at {:.0}/s, all reads at {:.0}/s",
+                self.listing_rps, self.read_rps
+            );
+        }
         let _ = writeln!(
             text,
             "  retries: {} (throttled answers: {}, server errors: {}); failed calls: {}{}",

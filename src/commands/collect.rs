@@ -28,7 +28,7 @@ pub fn connection(args: &ConnectionArgs) -> (Source, Options) {
     };
     let options = Options {
         concurrency: args.concurrency as usize,
-        max_rps: args.max_rps,
+        max_rps: args.max_rps.unwrap_or(f64::INFINITY),
         max_attempts: args.max_attempts,
         initial_backoff: Duration::from_millis(args.retry_backoff_ms),
         max_retry_after: Duration::from_secs_f64(args.max_retry_after),

@@ -219,22 +219,12 @@ async fn context(options: &Options, journal: Option<Journal>) -> Result<Ctx, Fix
     let region = collect::check_credentials(&sdk).await?;
     let counters = Arc::new(Counters::default());
     let connection = &options.connection;
-    // One SDK attempt per call: the retries are this layer's, so each one passes the gate.
-    let client = collect::client(&sdk, connection, 1, &counters);
+    let client = collect::client(&sdk, connection, &counters);
     Ok(Ctx {
         client,
-        gate: Gate::new(
-            connection.concurrency,
-            connection.max_rps,
-            connection.listing_rps,
-        )
-        .with_write_rps(options.max_write_rps),
+        gate: connection.gate().with_write_rps(options.max_write_rps),
         counters,
-        retry: RetryPolicy {
-            outer_attempts: connection.max_attempts.max(1),
-            backoff: connection.initial_backoff,
-            max_retry_after: connection.max_retry_after,
-        },
+        retry: connection.retry_policy(),
         region,
         journal,
         halted: AtomicBool::new(false),

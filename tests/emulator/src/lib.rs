@@ -32,6 +32,7 @@ mod groups;
 pub mod model;
 mod ops;
 mod organizations;
+mod quota;
 mod request;
 mod routes;
 mod side;
@@ -84,6 +85,10 @@ pub struct Options {
     /// Keep every successful response body for [`EmulatorHandle::responses`] (tests hand them
     /// to an output-shape validator). Off by default: a long run would grow without bound.
     pub record_responses: bool,
+    /// Requests per second each calling account may make (all CodeArtifact operations
+    /// together); above it requests are answered 429 ThrottlingException, as the service
+    /// does above an account's quota. `None`: no quota.
+    pub quota_rps: Option<f64>,
     /// Accounts STS AssumeRole refuses with AccessDenied (12-digit ids).
     pub deny_assume: Vec<String>,
     /// Long-term access key ids and the account each belongs to; an unlisted key belongs to
@@ -106,6 +111,7 @@ impl Default for Options {
             default_page_size: 100,
             retry_after_seconds: 1,
             record_responses: false,
+            quota_rps: None,
             deny_assume: Vec::new(),
             access_keys: BTreeMap::new(),
             organization_accounts: Vec::new(),
@@ -129,6 +135,9 @@ struct Shared {
     writes: AtomicU64,
     /// When each write request arrived (faulted ones included), for write-rate checks.
     write_times: Mutex<Vec<std::time::Instant>>,
+    quota: Option<quota::Quota>,
+    /// Requests answered 429 because they were over the quota.
+    over_quota: AtomicU64,
 }
 
 /// A poisoned lock only means a handler panicked mid-request; the data is still the best
@@ -192,6 +201,7 @@ impl Emulator {
         let addr = listener.local_addr()?;
         let identities =
             sts::Identities::new(accounts.default_account(), options.access_keys.clone());
+        let quota = options.quota_rps.map(quota::Quota::new);
         let shared = Arc::new(Shared {
             accounts: Mutex::new(accounts),
             identities,
@@ -202,6 +212,8 @@ impl Emulator {
             sequence: AtomicU64::new(0),
             writes: AtomicU64::new(0),
             write_times: Mutex::new(Vec::new()),
+            quota,
+            over_quota: AtomicU64::new(0),
         });
         let server = tokio::spawn(accept_loop(listener, shared.clone()));
         Ok(EmulatorHandle {
@@ -240,6 +252,11 @@ impl EmulatorHandle {
             .get(operation)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Requests answered 429 ThrottlingException because they were over `quota_rps`.
+    pub fn over_quota(&self) -> u64 {
+        self.shared.over_quota.load(Ordering::SeqCst)
     }
 
     /// Write requests received (every write operation, faulted ones included).
@@ -397,6 +414,7 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
     // Only the key id matters here: a missing or malformed header is refused below.
     let credential = sts::Credential::read(request.headers(), request.uri().query()).ok();
     let raw_query = request.uri().query().map(str::to_string);
+    let arrived = std::time::Instant::now();
     let sequence = shared.sequence.fetch_add(1, Ordering::SeqCst);
     let id = request_id(sequence);
     let operation = Operation::route(&method, &path);
@@ -441,6 +459,21 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
             )
         }
         faults::Fault::None => {}
+    }
+    let caller = shared
+        .identities
+        .caller(credential.as_ref().map(|c| c.access_key_id.as_str()));
+    if let Some(quota) = &shared.quota {
+        if !quota.admit(&caller.account, arrived) {
+            shared.over_quota.fetch_add(1, Ordering::SeqCst);
+            let mut error = ApiError::throttling(options.retry_after_seconds);
+            error.message = format!(
+                "Rate exceeded: account {} is over its quota of {} requests/s (emulator --quota-rps)",
+                caller.account,
+                quota.rate()
+            );
+            return error_response(&error, &id);
+        }
     }
     let headers = request.headers().clone();
     let body = match Limited::new(request.into_body(), MAX_BODY).collect().await {
@@ -502,9 +535,6 @@ async fn handle(shared: &Shared, request: HttpRequest<Incoming>) -> Response<Ful
         payload,
         sha256,
     };
-    let caller = shared
-        .identities
-        .caller(credential.as_ref().map(|c| c.access_key_id.as_str()));
     let result = {
         let mut accounts = lock(&shared.accounts);
         let mut side = lock(&shared.side);

@@ -20,8 +20,14 @@ struct Args {
     /// Repeat it to serve several accounts: each domain then belongs to its `owner`, and a
     /// caller sees only its own account's domains and what other domains' policies grant it.
     /// With one file every caller sees all of it.
-    #[arg(long, value_name = "FILE", required = true)]
+    #[arg(long, value_name = "FILE", required_unless_present = "generate")]
     inventory: Vec<PathBuf>,
+
+    /// Serve a generated world of N packages (at least 25) instead of inventory files: the
+    /// deterministic world the tests and benchmarks use.
+    #[arg(long, value_name = "N", conflicts_with = "inventory",
+          value_parser = clap::value_parser!(u32).range(25..=10_000_000))]
+    generate: Option<u32>,
 
     /// Port on 127.0.0.1 to listen on; 0 picks a free one. Only loopback is ever bound.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -64,9 +70,23 @@ struct Args {
     #[arg(long, value_name = "KEY=ACCOUNT", value_parser = access_key)]
     access_key: Vec<(String, String)>,
 
+    /// Throttle each account above N requests per second (all operations together), as the
+    /// service does above the account's quota [default: no quota].
+    #[arg(long, value_name = "N", value_parser = quota_rps)]
+    quota_rps: Option<f64>,
+
     /// Page size when a request sends no maxResults (1 to 1000).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
     page_size: u16,
+}
+
+fn quota_rps(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 1.0 => Ok(value),
+        _ => Err(format!(
+            "`{text}` is not a number of requests per second (at least 1)"
+        )),
+    }
 }
 
 fn rate(text: &str) -> Result<f64, String> {
@@ -95,6 +115,9 @@ fn access_key(text: &str) -> Result<(String, String), String> {
 async fn main() -> ExitCode {
     let args = Args::parse();
     let mut inventories = Vec::new();
+    if let Some(packages) = args.generate {
+        inventories.push(codeartifact_emulator::generate::world(packages as usize));
+    }
     for path in &args.inventory {
         match Inventory::load(path) {
             Ok(inventory) => inventories.push(inventory),
@@ -113,6 +136,7 @@ async fn main() -> ExitCode {
         seed: args.seed,
         default_page_size: usize::from(args.page_size),
         deny_assume: args.deny_assume,
+        quota_rps: args.quota_rps,
         access_keys: args.access_key.into_iter().collect(),
         ..Options::default()
     };
