@@ -156,7 +156,7 @@ fn main() -> ExitCode {
         .expect("emulator starts");
     let endpoint = emulator.endpoint_url();
     println!(
-        "org_scale: {} accounts x {} packages, {} ms latency, default pacing per shard (16 in flight, 150 rps)",
+        "org_scale: {} accounts x {} packages, {} ms latency, default pacing per shard",
         args.accounts, args.packages, args.latency_ms
     );
     let one = collect(&runtime, &endpoint, &accounts[..1]);
