@@ -4,7 +4,7 @@
 //! generated world, in-process on 127.0.0.1, with injected latency and an account quota.
 //!
 //! Scenarios: the documented quota (200/s) without and with injected faults (10% throttling
-//! + 2% 5xx on top of the quota), a lowered (100/s) and a raised (1,000/s) quota, and no
+//! and 2% 5xx on top of the quota), a lowered (100/s) and a raised (1,000/s) quota, and no
 //! quota at all. Each prints the elapsed time against the bound
 //! `max(calls / quota, calls × latency / concurrency)`, the rate the pacing ended at against
 //! the quota, calls per operation against the documented minimum
@@ -27,7 +27,8 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: cargo bench --bench collect_emulator [-- --packages N] [--latency-ms N] [--only LABEL]";
+const USAGE: &str =
+    "usage: cargo bench --bench collect_emulator [-- --packages N] [--latency-ms N] [--only LABEL]";
 
 struct Args {
     packages: usize,

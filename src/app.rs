@@ -26,6 +26,8 @@ pub enum AppError {
     #[error(transparent)]
     Collect(#[from] crate::collect::CollectError),
     #[error(transparent)]
+    Merge(#[from] crate::report::merge::MergeError),
+    #[error(transparent)]
     Fix(#[from] crate::fix::apply::FixError),
     #[error("{0}")]
     Usage(String),
@@ -142,6 +144,7 @@ pub fn scan_facts(
             domains: facts.domains.iter().map(|d| d.name.clone()).collect(),
             collected_at: inventory.collected_at,
             config: config.source.as_ref().map(|p| p.display().to_string()),
+            shards: inventory.shards.clone(),
         },
         // A policy caguard cannot read is judged like one it could not fetch: the scan is
         // incomplete (exit 3, SARIF run withheld) rather than clean.

@@ -89,6 +89,13 @@ pub enum Command {
     /// Apply a saved fix plan, or undo a fix from its journal.
     #[command(subcommand)]
     Fix(FixCommand),
+    /// Print the shards (account, region, domain) of an organisation scan as JSON, e.g. for a
+    /// GitHub Actions matrix.
+    Shards(ShardsCommandArgs),
+    /// Join per-shard JSON reports into one report and one gate (duplicates removed by
+    /// fingerprint, incomplete shards stay incomplete).
+    #[command(after_help = EXIT_CODES)]
+    Merge(Box<MergeArgs>),
 }
 
 /// `--fix[=WHICH]`: which planned actions to apply.
@@ -125,7 +132,7 @@ pub struct FixApplyArgs {
     pub plan: PathBuf,
 
     #[command(flatten)]
-    pub connect: ConnectArgs,
+    pub connect: ConnectionArgs,
 
     #[command(flatten)]
     pub write: WriteArgs,
@@ -147,7 +154,7 @@ pub struct FixUndoArgs {
     pub yes: bool,
 
     #[command(flatten)]
-    pub connect: ConnectArgs,
+    pub connect: ConnectionArgs,
 
     /// Write requests per second at most, all write operations together (the account's
     /// quota is 100/s for all of them).
@@ -174,9 +181,10 @@ pub struct WriteArgs {
     pub max_write_rps: f64,
 }
 
-/// How to reach a live account for `fix apply` and `fix undo` (as for `scan`).
+/// How to reach a live account and as whom: `scan`, `collect`, `fix apply` and `fix undo`.
+/// Credentials resolve as for the AWS CLI; `--role-arn` assumes a role on top of them.
 #[derive(Debug, Clone, Args)]
-pub struct ConnectArgs {
+pub struct ConnectionArgs {
     /// AWS profile from the shared config files [default: AWS_PROFILE, else `default`].
     #[arg(long, value_name = "NAME", value_parser = profile_name, help_heading = "Connection")]
     pub profile: Option<String>,
@@ -189,6 +197,38 @@ pub struct ConnectArgs {
     /// emulator [default: AWS_ENDPOINT_URL].
     #[arg(long, value_name = "URL", value_parser = endpoint_url, help_heading = "Connection")]
     pub endpoint_url: Option<String>,
+
+    /// Assume this IAM role (STS AssumeRole) with the credentials of the default chain, as the
+    /// AWS CLI's `role_arn` does.
+    #[arg(long, value_name = "ARN", value_parser = role_arn, help_heading = "Connection")]
+    pub role_arn: Option<String>,
+
+    /// External id the role's trust policy requires (with --role-arn or --role-arn-template).
+    #[arg(long, value_name = "ID", value_parser = external_id, help_heading = "Connection")]
+    pub external_id: Option<String>,
+
+    /// Session name of the assumed role, shown in CloudTrail.
+    #[arg(long, value_name = "NAME", default_value = "caguard", value_parser = session_name,
+          help_heading = "Connection")]
+    pub role_session_name: String,
+
+    /// Lifetime of the assumed role's credentials, in seconds (900 to 43200; at most 3600 when
+    /// the caller is itself an assumed role) [default: 3600].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43200),
+          help_heading = "Connection")]
+    pub role_duration: Option<u32>,
+
+    /// Requests in flight at most (per account and region).
+    #[arg(long, value_name = "N", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=512), help_heading = "Connection")]
+    pub concurrency: u32,
+
+    /// Requests per second at most, all operations together, per account and region. Without
+    /// it the rate adapts to the account's quota: it starts at the documented quotas (800
+    /// reads/s, 200/s for ListPackages + ListPackageVersions), rises when they were raised, and
+    /// slows down when throttled [default: no ceiling].
+    #[arg(long, value_name = "N", value_parser = positive_rate, help_heading = "Connection")]
+    pub max_rps: Option<f64>,
 
     /// Attempts per request on 5xx and network errors (throttled requests get up to 20).
     #[arg(long, value_name = "N", default_value_t = 5,
@@ -256,7 +296,9 @@ pub struct ScanArgs {
         long,
         value_name = "FILE",
         help_heading = "Input",
-        conflicts_with_all = ["profile", "region", "endpoint_url", "domains", "domain_owner", "repositories"]
+        conflicts_with_all = ["profile", "region", "endpoint_url", "domains", "domain_owner", "repositories",
+                             "role_arn", "accounts", "accounts_file", "accounts_from_organizations",
+                             "role_arn_template", "regions"]
     )]
     pub inventory: Option<PathBuf>,
 
@@ -462,22 +504,15 @@ pub struct CollectCommandArgs {
     pub output: Option<PathBuf>,
 }
 
-/// How to reach a live account and what to read from it (`caguard collect`, and `caguard scan`
-/// without `--inventory`). Credentials resolve as for the AWS CLI.
+/// What to read from live accounts (`caguard collect`, and `caguard scan` without
+/// `--inventory`), and how to reach them.
 #[derive(Debug, Clone, Args)]
 pub struct CollectArgs {
-    /// AWS profile from the shared config files [default: AWS_PROFILE, else `default`].
-    #[arg(long, value_name = "NAME", value_parser = profile_name, help_heading = "Collection")]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
-    /// AWS region, e.g. us-east-1 [default: AWS_REGION, else the profile's region].
-    #[arg(long, value_name = "REGION", value_parser = region_name, help_heading = "Collection")]
-    pub region: Option<String>,
-
-    /// Send API requests to URL (http:// or https://) instead of the regional endpoint, e.g. the
-    /// emulator [default: AWS_ENDPOINT_URL].
-    #[arg(long, value_name = "URL", value_parser = endpoint_url, help_heading = "Collection")]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub shards: ShardArgs,
 
     /// Domain to read; repeatable [default: every domain ListDomains returns].
     #[arg(long = "domain", value_name = "NAME", value_parser = domain_name, help_heading = "Collection")]
@@ -492,44 +527,137 @@ pub struct CollectArgs {
           help_heading = "Collection")]
     pub repositories: Vec<String>,
 
-    /// Requests in flight at most.
-    #[arg(long, value_name = "N", default_value_t = 32,
-          value_parser = clap::value_parser!(u32).range(1..=512), help_heading = "Collection")]
-    pub concurrency: u32,
-
-    /// Requests per second at most, all operations together. Without it the rate adapts to
-    /// the account's quota: it starts at the documented quotas (800 reads/s, 200/s for
-    /// ListPackages + ListPackageVersions), rises when they were raised, and slows down when
-    /// throttled [default: no ceiling].
-    #[arg(long, value_name = "N", value_parser = positive_rate, help_heading = "Collection")]
-    pub max_rps: Option<f64>,
-
-    /// Attempts per request on 5xx and network errors (throttled requests get up to 20).
-    #[arg(long, value_name = "N", default_value_t = 5,
-          value_parser = clap::value_parser!(u32).range(1..=20), help_heading = "Collection")]
-    pub max_attempts: u32,
-
-    /// Seconds to wait for a TCP/TLS connection to the endpoint, per attempt.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = timeout_seconds,
-          help_heading = "Collection")]
-    pub connect_timeout: f64,
-
-    /// Seconds to wait for an answer once a request is sent, per attempt.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = timeout_seconds,
-          help_heading = "Collection")]
-    pub read_timeout: f64,
-
-    /// First retry backoff in milliseconds (tests use a small one).
-    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
-    pub retry_backoff_ms: u64,
-
-    /// Longest `Retry-After` honoured, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 20.0, value_parser = non_negative_seconds, hide = true)]
-    pub max_retry_after: f64,
-
     /// No progress bar (it is only drawn when stderr is a terminal anyway).
     #[arg(long, help_heading = "Collection")]
     pub no_progress: bool,
+}
+
+/// Several accounts and regions in one run: one shard per (account, region[, domain]), each
+/// with its own assumed role and its own rate limits.
+#[derive(Debug, Clone, Args)]
+pub struct ShardArgs {
+    /// Accounts to scan (12 digits, comma-separated), each through --role-arn-template.
+    #[arg(long, value_name = "ACCOUNT,...", value_delimiter = ',', value_parser = account_id,
+          help_heading = "Organisation", requires = "role_arn_template")]
+    pub accounts: Vec<String>,
+
+    /// File of accounts to scan: one 12-digit id per line; blank lines and `#` comments ignored.
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Organisation",
+        conflicts_with = "accounts",
+        requires = "role_arn_template"
+    )]
+    pub accounts_file: Option<PathBuf>,
+
+    /// Scan every ACTIVE account of the organisation (Organizations ListAccounts, with the
+    /// default chain's credentials: the management account or a delegated administrator).
+    #[arg(long, help_heading = "Organisation", conflicts_with_all = ["accounts", "accounts_file"],
+          requires = "role_arn_template")]
+    pub accounts_from_organizations: bool,
+
+    /// The role to assume in each account; `{account}` is replaced by the account id, e.g.
+    /// `arn:aws:iam::{account}:role/caguard-reader`.
+    #[arg(long, value_name = "TEMPLATE", value_parser = role_arn_template, help_heading = "Organisation")]
+    pub role_arn_template: Option<String>,
+
+    /// Regions to scan in every account (comma-separated) [default: --region, else the
+    /// default chain's].
+    #[arg(long, value_name = "REGION,...", value_delimiter = ',', value_parser = region_name,
+          help_heading = "Organisation", conflicts_with = "region")]
+    pub regions: Vec<String>,
+
+    /// Shards collected at the same time at most (each has its own --concurrency and --max-rps).
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=256), help_heading = "Organisation")]
+    pub max_parallel_shards: u32,
+}
+
+/// Arguments of `caguard shards`.
+#[derive(Debug, Args)]
+pub struct ShardsCommandArgs {
+    #[command(flatten)]
+    pub shards: ShardArgs,
+
+    /// Region when --regions is not given (only the default chain's region otherwise).
+    #[arg(long, value_name = "REGION", value_parser = region_name, help_heading = "Organisation",
+          conflicts_with = "regions")]
+    pub region: Option<String>,
+
+    /// With --accounts-from-organizations: AWS profile of the Organizations call.
+    #[arg(long, value_name = "NAME", value_parser = profile_name, help_heading = "Organisation")]
+    pub profile: Option<String>,
+
+    /// With --accounts-from-organizations: send the Organizations call to URL instead.
+    #[arg(long, value_name = "URL", value_parser = endpoint_url, help_heading = "Organisation")]
+    pub endpoint_url: Option<String>,
+
+    /// One shard per domain and (account, region); repeatable [default: every domain].
+    #[arg(long = "domain", value_name = "NAME", value_parser = domain_name, help_heading = "Organisation")]
+    pub domains: Vec<String>,
+
+    /// Output shape: a GitHub Actions matrix object or a plain JSON array (Step Functions
+    /// Distributed Map items, Batch array jobs).
+    #[arg(long, value_enum, default_value_t = ShardsFormat::Matrix, help_heading = "Output")]
+    pub format: ShardsFormat,
+
+    /// Write to FILE instead of stdout (`-` is stdout).
+    #[arg(long, short, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+}
+
+/// `caguard shards --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShardsFormat {
+    /// `{"include":[{"account":…,"region":…,"domain":…}]}` for `strategy.matrix: ${{ fromJson(…) }}`.
+    Matrix,
+    /// `[{"account":…,"region":…,"domain":…}]`.
+    Items,
+}
+
+/// Arguments of `caguard merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports of `caguard scan --format json` (or `--json FILE`), one per shard.
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    /// Report format written to --output (or stdout).
+    #[arg(long, value_enum, default_value_t = Format::Text, help_heading = "Output")]
+    pub format: Format,
+
+    /// Write the report to FILE instead of stdout (`-` is stdout).
+    #[arg(long, short, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
+    /// Also write a SARIF 2.1.0 report to FILE (more than 20 runs: FILE split into
+    /// NAME.1.sarif, NAME.2.sarif, ...).
+    #[arg(long = "sarif", value_name = "FILE", help_heading = "Output")]
+    pub sarif_output: Option<PathBuf>,
+
+    /// Also write the merged JSON report to FILE.
+    #[arg(long = "json", value_name = "FILE", help_heading = "Output")]
+    pub json_output: Option<PathBuf>,
+
+    /// SARIF category prefix: each account/region run gets CATEGORY/<account>/<region>.
+    #[arg(long, value_name = "CATEGORY", help_heading = "Output")]
+    pub sarif_category: Option<String>,
+
+    /// Text and concise formats: print only findings that are not in the --baseline.
+    #[arg(long, requires = "baseline", help_heading = "Output")]
+    pub only_new: bool,
+
+    /// Fail (exit 1) when a new, unsuppressed finding has at least this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High, help_heading = "Gate")]
+    pub fail_on: FailOn,
+
+    /// A previous JSON report: findings already in it are marked `existing` and do not fail the gate.
+    #[arg(long, value_name = "PREVIOUS.json", help_heading = "Gate")]
+    pub baseline: Option<PathBuf>,
 }
 
 fn positive_rate(text: &str) -> Result<f64, String> {
@@ -577,6 +705,28 @@ fn profile_name(text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
+fn role_arn(text: &str) -> Result<String, String> {
+    crate::collect::assume::check_role_arn(text).map(|()| text.to_string())
+}
+
+fn role_arn_template(text: &str) -> Result<String, String> {
+    if !text.contains("{account}") {
+        return Err(format!(
+            "`{text}` has no `{{account}}` placeholder, e.g. arn:aws:iam::{{account}}:role/caguard-reader"
+        ));
+    }
+    crate::collect::assume::check_role_arn(&text.replace("{account}", "111122223333"))
+        .map(|()| text.to_string())
+}
+
+fn external_id(text: &str) -> Result<String, String> {
+    crate::collect::assume::check_external_id(text).map(|()| text.to_string())
+}
+
+fn session_name(text: &str) -> Result<String, String> {
+    crate::collect::assume::check_session_name(text).map(|()| text.to_string())
+}
+
 fn domain_name(text: &str) -> Result<String, String> {
     check_name(NameKind::Domain, text).map(|()| text.to_string())
 }
@@ -608,5 +758,12 @@ mod tests {
         assert!(account_id("111122223333").is_ok());
         assert!(account_id("11112222333").is_err());
         assert!(profile_name("").is_err());
+        assert!(role_arn("arn:aws:iam::111122223333:role/caguard-reader").is_ok());
+        assert!(role_arn("arn:aws:iam::111122223333:user/x").is_err());
+        assert!(role_arn_template("arn:aws:iam::{account}:role/caguard-reader").is_ok());
+        assert!(role_arn_template("arn:aws:iam::111122223333:role/caguard-reader").is_err());
+        assert!(session_name("caguard").is_ok());
+        assert!(session_name("a b").is_err());
+        assert!(external_id("x").is_err());
     }
 }

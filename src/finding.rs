@@ -58,7 +58,7 @@ impl std::fmt::Display for Severity {
 }
 
 /// The resource a finding is about. The ARN is its identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
     pub arn: String,
@@ -103,7 +103,7 @@ pub enum Safety {
 }
 
 /// One API call a fix would make, as data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FixCall {
     /// `PutPackageOriginConfiguration`, `UpdatePackageGroupOriginConfiguration` or `CreatePackageGroup`.
@@ -132,7 +132,7 @@ pub enum BaselineState {
 }
 
 /// A matching `[[suppress]]` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SuppressionState {
     pub reason: String,

@@ -155,7 +155,7 @@ fn a_closed_port_is_one_line_and_exit_2_with_retries_logged_at_v() {
         "-v",
     ]);
     assert!(
-        verbose.contains("retrying ListDomains (attempt 2)"),
+        verbose.contains("ListDomains answered DispatchFailure; trying again in"),
         "{verbose}"
     );
 }
@@ -591,6 +591,9 @@ fn help_is_documented_with_exit_codes() {
         ("help_caguard", vec!["--help"]),
         ("help_scan", vec!["scan", "--help"]),
         ("help_collect", vec!["collect", "--help"]),
+        ("help_fix_apply", vec!["fix", "apply", "--help"]),
+        ("help_shards", vec!["shards", "--help"]),
+        ("help_merge", vec!["merge", "--help"]),
     ] {
         let (code, stdout, _) = caguard(&args);
         assert_eq!(code, 0);

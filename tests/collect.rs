@@ -659,7 +659,10 @@ fn over_the_emulator_quota_the_pacing_slows_down_and_nothing_is_lost() {
     );
     let (inventory, summary) = collect_with(&runtime, &emulator.endpoint_url(), &fast_options());
     assert!(inventory.errors.is_empty(), "{:?}", inventory.errors);
-    assert_eq!(without_group_details(&inventory), without_group_details(&world));
+    assert_eq!(
+        without_group_details(&inventory),
+        without_group_details(&world)
+    );
     assert!(emulator.over_quota() > 0, "the quota was reached");
     assert_eq!(summary.throttled, emulator.over_quota());
     assert!(

@@ -101,6 +101,7 @@ impl State {
             profile: None,
             region: settings.region.clone(),
             endpoint_url: settings.endpoint_url.clone(),
+            role: None,
         };
         let sdk = load_sdk_config(&source).await;
         State::with_sdk(settings, &sdk).await

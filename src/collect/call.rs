@@ -133,7 +133,10 @@ where
             // request that cannot be built will not get better by asking again.
             Classified {
                 failure: Failure::new(code, error_text(other)),
-                retryable: matches!(other, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)),
+                retryable: matches!(
+                    other,
+                    SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)
+                ),
                 throttled: false,
                 answered: false,
                 retry_after: None,

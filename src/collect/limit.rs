@@ -418,7 +418,11 @@ mod tests {
             step(&mut control, window(100, 100));
             assert!(control.rate() >= FLOOR_RPS);
         }
-        assert_eq!(control.rate(), FLOOR_RPS, "throttling it all is never background");
+        assert_eq!(
+            control.rate(),
+            FLOOR_RPS,
+            "throttling it all is never background"
+        );
         let mut control = Controller::new(200.0, f64::INFINITY);
         step(&mut control, window(100, 100));
         assert_eq!(control.rate(), 100.0, "one window cuts at most half");

@@ -53,10 +53,12 @@
 //! [`CollectionError`](crate::inventory::CollectionError) in the inventory (operation, ARN,
 //! error code, message) and the scan goes on; see [`walk`] for what is kept when.
 
+pub mod assume;
 mod call;
 pub mod convert;
 mod limit;
 mod progress;
+pub mod shards;
 mod stats;
 pub mod targeted;
 mod walk;
@@ -97,6 +99,14 @@ pub enum CollectError {
          or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
     )]
     Credentials(String, String),
+    #[error("cannot list the organization's accounts (Organizations ListAccounts, which needs the management account or a delegated administrator): {code}: {message}")]
+    Organizations { code: String, message: String },
+    #[error("cannot assume role {role}: {code}: {message}")]
+    AssumeRole {
+        role: String,
+        code: String,
+        message: String,
+    },
     #[error("could not connect to the endpoint URL \"{url}\": {detail}")]
     Unreachable { url: String, detail: String },
     #[error("cannot start the async runtime: {0}")]
@@ -142,6 +152,8 @@ pub struct Source {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// A role to assume with the default chain's credentials (`--role-arn`).
+    pub role: Option<assume::Role>,
 }
 
 /// What to collect and how fast.
@@ -236,7 +248,11 @@ pub async fn load_sdk_config(source: &Source) -> SdkConfig {
     if let Some(url) = &source.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    loader.load().await
+    let base = loader.load().await;
+    match &source.role {
+        Some(role) => assume::assume(&base, role).await,
+        None => base,
+    }
 }
 
 /// The SDK client every CodeArtifact call goes through: one attempt per call (the retries
@@ -449,6 +465,9 @@ pub fn collect_blocking(
         .build()?;
     runtime.block_on(async {
         let sdk = load_sdk_config(source).await;
+        if let Some(role) = &source.role {
+            assume::check(&sdk, role).await?;
+        }
         collect(&sdk, options).await
     })
 }

@@ -3,7 +3,7 @@
 
 use super::output::Output;
 use super::{AppError, Ui};
-use crate::cli::{ConnectArgs, FixApplyArgs, FixCommand, FixUndoArgs, FixWhich, ScanArgs};
+use crate::cli::{ConnectionArgs, FixApplyArgs, FixCommand, FixUndoArgs, FixWhich, ScanArgs};
 use crate::config::Config;
 use crate::exit::Outcome;
 use crate::fix::apply::{self, Report};
@@ -13,7 +13,6 @@ use crate::inventory::Inventory;
 use crate::report::ScanResult;
 use std::io::{BufRead as _, IsTerminal as _};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 pub fn mode(which: FixWhich) -> Mode {
     match which {
@@ -98,21 +97,10 @@ fn confirm(yes: bool, question: &str, ui: &Ui) -> Result<(), AppError> {
     }
 }
 
-fn connection(connect: &ConnectArgs) -> (crate::collect::Source, crate::collect::Options) {
-    let source = crate::collect::Source {
-        profile: connect.profile.clone(),
-        region: connect.region.clone(),
-        endpoint_url: connect.endpoint_url.clone(),
-    };
-    let options = crate::collect::Options {
-        concurrency: 4,
-        max_attempts: connect.max_attempts,
-        initial_backoff: Duration::from_millis(connect.retry_backoff_ms),
-        max_retry_after: Duration::from_secs_f64(connect.max_retry_after),
-        connect_timeout: Duration::from_secs_f64(connect.connect_timeout),
-        read_timeout: Duration::from_secs_f64(connect.read_timeout),
-        ..crate::collect::Options::default()
-    };
+/// Fixes write slowly and read back each write: four requests in flight are plenty.
+fn connection(connect: &ConnectionArgs) -> (crate::collect::Source, crate::collect::Options) {
+    let (source, mut options) = super::collect::connection(connect);
+    options.concurrency = options.concurrency.min(4);
     (source, options)
 }
 

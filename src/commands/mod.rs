@@ -6,9 +6,11 @@ mod docs;
 mod event;
 mod facts;
 pub mod fix;
+mod merge;
 pub mod output;
 mod rules;
 mod scan;
+mod shards;
 
 pub use crate::app::AppError;
 use crate::cli::{Cli, ColorChoice, Command};
@@ -96,6 +98,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Completions { shell } => docs::completions(*shell),
         Command::Man => docs::man(),
         Command::Fix(command) => fix::run(command, &ui),
+        Command::Shards(args) => shards::run(args),
+        Command::Merge(args) => merge::run(args, &ui),
     };
     match result {
         Ok(outcome) => outcome,

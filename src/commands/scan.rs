@@ -1,12 +1,13 @@
 //! `caguard scan`: collect or load, evaluate, report, gate.
 
+use super::merge::Requested;
 use super::output::{self, Output};
 use super::{collect, load_inventory, AppError, Ui};
 use crate::cli::{Format, ScanArgs};
 use crate::config::{Config, Date};
 use crate::exit::Outcome;
 use crate::gate::{self, Verdict};
-use crate::report::{self, text::Layout};
+use crate::report;
 use crate::rules::RuleSet;
 use std::path::Path;
 
@@ -53,15 +54,16 @@ pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
     if args.sarif_category.is_some() && !sarif_wanted {
         ui.warn("--sarif-category has no effect without --format sarif or --sarif FILE");
     }
-    let inventory = match &args.inventory {
-        Some(path) => load_inventory(path)?,
-        None => {
-            let mut inventory = collect::live(&args.collect, ui)?;
-            // What an inventory file must satisfy holds for what the API returned, too.
-            inventory.validate(Path::new("live collection"))?;
-            inventory
-        }
+    let org = match &args.inventory {
+        Some(_) => None,
+        None => collect::org(&args.collect)?,
     };
+    if org.is_some() && fix.is_some() {
+        return Err(AppError::Usage(
+            "--fix works on one account at a time: drop --accounts, or fix each account with --role-arn"
+                .to_string(),
+        ));
+    }
     let shown_path = args.inventory.as_deref().map(|path| {
         if path == Path::new("-") {
             Path::new("<stdin>")
@@ -69,26 +71,62 @@ pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
             path
         }
     });
-    let result = crate::app::scan(
-        &inventory,
-        shown_path,
-        &config,
-        &rules,
-        baseline.as_ref(),
-        Date::today(),
-    )?;
+    let (inventory, result) = match &org {
+        Some(org) => {
+            // Each shard is judged on its own and the results merged, exactly as one scan per
+            // shard and `caguard merge` would: both give the same report.
+            let mut results = Vec::new();
+            for shard in collect::live_shards(&args.collect, org, ui)? {
+                let mut inventory = shard.inventory;
+                inventory.validate(Path::new("live collection"))?;
+                results.push(crate::app::scan(
+                    &inventory,
+                    None,
+                    &config,
+                    &rules,
+                    baseline.as_ref(),
+                    Date::today(),
+                )?);
+            }
+            (None, report::merge::merge(results))
+        }
+        None => {
+            let inventory = match &args.inventory {
+                Some(path) => load_inventory(path)?,
+                None => {
+                    let mut inventory = collect::live(&args.collect, ui)?;
+                    // What an inventory file must satisfy holds for what the API returned, too.
+                    inventory.validate(Path::new("live collection"))?;
+                    inventory
+                }
+            };
+            let result = crate::app::scan(
+                &inventory,
+                shown_path,
+                &config,
+                &rules,
+                baseline.as_ref(),
+                Date::today(),
+            )?;
+            (Some(inventory), result)
+        }
+    };
     for warning in &result.warnings {
         ui.warn(warning);
     }
     warn_about_suppressions(&result, &config, ui);
-    // GitHub rejects the whole file, so refuse before writing anything.
+    // GitHub rejects a file of more than 20 runs: a file is split, stdout is refused.
     let runs = report::sarif::scopes(&result).len();
-    if sarif_wanted && runs > report::sarif::MAX_RUNS {
-        return Err(AppError::Usage(format!(
-            "the scan covers {runs} account/region scopes, but GitHub accepts at most {} SARIF runs per file: \
-             scan fewer accounts per invocation",
-            report::sarif::MAX_RUNS
-        )));
+    let wanted: Vec<Requested> = requested
+        .iter()
+        .map(|(format, flag, path)| Requested {
+            format: *format,
+            flag,
+            path: path.map(Path::to_path_buf),
+        })
+        .collect();
+    if sarif_wanted {
+        super::merge::check_sarif_fits(&wanted, runs)?;
     }
     let verdict = Verdict::of(
         &result.findings,
@@ -96,51 +134,22 @@ pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
         result.collection_errors.len(),
     );
     let sarif_rules = effective_rules(&rules, &config);
-    let render = |format: Format, output: &Output| {
-        let layout = Layout {
-            color: matches!(output, Output::Stdout) && ui.stdout_color,
-            width: if matches!(output, Output::Stdout) {
-                ui.width
-            } else {
-                None
-            },
-            only_new: args.only_new,
-        };
-        match format {
-            Format::Text => report::text::render(&result, &verdict, &layout),
-            Format::Concise => report::text::render_concise(&result, &verdict, &layout),
-            Format::Json => report::json::render(&result),
-            Format::Sarif => {
-                report::sarif::render(&result, &sarif_rules, args.sarif_category.as_deref())
-            }
-        }
-    };
     // The plan and the apply report follow a report people read on stdout; after JSON or
     // SARIF on stdout they go to stderr, so stdout stays one document.
     let plan_on_stdout = !matches!(outputs.first(), Some(Output::Stdout))
         || matches!(args.format, Format::Text | Format::Concise);
-    for ((format, _, _), output) in requested.iter().zip(outputs.drain(..)) {
-        // The machine formats are written as they are serialized, not held as one string.
-        match format {
-            Format::Json => {
-                output.write_with(|out| report::json::write(&result, &mut &mut *out))?
-            }
-            Format::Sarif => output.write_with(|out| {
-                report::sarif::write(
-                    &result,
-                    &sarif_rules,
-                    args.sarif_category.as_deref(),
-                    &mut &mut *out,
-                )
-            })?,
-            Format::Text | Format::Concise => {
-                let text = render(*format, &output);
-                output.write(&text)?;
-            }
-        }
-    }
-    match fix {
-        Some(fix) => super::fix::after_scan(
+    super::merge::write_reports(
+        &result,
+        &verdict,
+        &sarif_rules,
+        args.sarif_category.as_deref(),
+        args.only_new,
+        &wanted,
+        std::mem::take(&mut outputs),
+        ui,
+    )?;
+    match (fix, inventory) {
+        (Some(fix), Some(inventory)) => super::fix::after_scan(
             args,
             fix,
             &inventory,
@@ -150,7 +159,7 @@ pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
             verdict.outcome,
             ui,
         ),
-        None => Ok(verdict.outcome),
+        _ => Ok(verdict.outcome),
     }
 }
 

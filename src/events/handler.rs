@@ -333,6 +333,7 @@ impl Handler {
                 region: Some(self.session.region().to_string()),
                 accounts: Vec::new(),
                 domains: Vec::new(),
+                shards: Vec::new(),
                 collected_at: None,
                 config: self.config.source.as_ref().map(|p| p.display().to_string()),
             },

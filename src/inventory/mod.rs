@@ -32,6 +32,12 @@ pub struct Inventory {
     /// API calls that failed during collection. Non-empty means the inventory is incomplete.
     #[serde(default)]
     pub errors: Vec<CollectionError>,
+    /// The (account, region[, domain]) shards an organisation collection read (`--accounts`);
+    /// empty for a one-account collection. Added within format v1: a reader that does not
+    /// know the key ignores it and still reads every domain (each names its region in its
+    /// ARN when the shards span regions) and every error.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<Shard>,
     /// Problems found while loading that do not stop a scan (unknown container keys, no
     /// domains), each naming the file and JSON path; the facts carry them into the reports.
     #[serde(skip_serializing)]
@@ -97,6 +103,22 @@ pub struct CollectionError {
     pub message: String,
 }
 
+/// One shard of an organisation collection.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shard {
+    pub account: String,
+    pub region: String,
+    /// The one domain the shard read; absent when it read every domain ListDomains returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// The role assumed in the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// False when some of the shard's calls failed (they are in `errors`).
+    pub complete: bool,
+}
+
 /// Why an inventory could not be read. Positions are 1-based.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
@@ -133,6 +155,7 @@ impl Inventory {
             region: None,
             domains: Vec::new(),
             errors: Vec::new(),
+            shards: Vec::new(),
             load_warnings: Vec::new(),
         }
     }

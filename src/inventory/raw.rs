@@ -78,6 +78,8 @@ pub(super) struct RawInventory {
     domains: Vec<RawDomainEntry>,
     #[serde(default)]
     errors: Vec<RawCollectionError>,
+    #[serde(default)]
+    shards: Vec<super::Shard>,
     #[serde(flatten)]
     unknown: UnknownKeys,
 }
@@ -190,6 +192,7 @@ impl RawInventory {
             region: self.region,
             domains,
             errors,
+            shards: self.shards,
             load_warnings: Vec::new(),
         }
     }

@@ -194,7 +194,11 @@ pub(super) fn validate(inventory: &Inventory) -> Result<Vec<String>, Invalid> {
     if let Some(region) = &inventory.region {
         check("region", &REGION, region)?;
     }
-    if inventory.domains.is_empty() {
+    for (s, shard) in inventory.shards.iter().enumerate() {
+        check(&format!("shards[{s}].account"), &ACCOUNT_ID, &shard.account)?;
+        check(&format!("shards[{s}].region"), &REGION, &shard.region)?;
+    }
+    if inventory.domains.is_empty() && inventory.shards.is_empty() {
         warnings.push("top level: the inventory holds no domains; nothing is scanned".to_string());
     }
     let mut domains: HashMap<(&str, &str), usize> = HashMap::new();

@@ -41,7 +41,7 @@ pub struct Tool {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Scan {
-    /// `inventory` or `live`.
+    /// `inventory` or `live`; `mixed` for a merge of reports of both kinds.
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inventory: Option<String>,
@@ -57,6 +57,25 @@ pub struct Scan {
     pub config: Option<String>,
     /// False when some API calls failed or a resource policy could not be read: the findings may
     /// be missing some.
+    pub complete: bool,
+    /// The shards of an organisation scan or a merged report: (account, region[, domain]),
+    /// each with whether it was read completely. Absent for a one-account scan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardEntry>,
+}
+
+/// One shard of an organisation scan.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShardEntry {
+    pub account: String,
+    pub region: String,
+    /// The one domain the shard read; absent when it read every domain of the account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// The role assumed in the account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
     pub complete: bool,
 }
 
@@ -234,6 +253,18 @@ pub fn report(result: &ScanResult) -> Report {
             collected_at: result.source.collected_at,
             config: result.source.config.clone(),
             complete: result.complete(),
+            shards: result
+                .source
+                .shards
+                .iter()
+                .map(|shard| ShardEntry {
+                    account: shard.account.clone(),
+                    region: shard.region.clone(),
+                    domain: shard.domain.clone(),
+                    role_arn: shard.role_arn.clone(),
+                    complete: shard.complete,
+                })
+                .collect(),
         },
         collection_errors: result
             .collection_errors

@@ -1,7 +1,9 @@
 //! Reports: what a scan found, rendered for people (text), machines (JSON) and GitHub (SARIF).
 
 pub mod json;
+pub mod merge;
 pub mod sarif;
+pub mod split;
 pub mod text;
 
 use crate::finding::{BaselineState, Finding, Severity};
@@ -22,6 +24,8 @@ pub struct ScanSource {
     pub collected_at: Option<f64>,
     /// The configuration file in use (an auto-discovered `./caguard.toml` changes results).
     pub config: Option<String>,
+    /// The shards of an organisation scan (`--accounts`, `caguard merge`); empty otherwise.
+    pub shards: Vec<crate::inventory::Shard>,
 }
 
 /// Everything a report writer needs.

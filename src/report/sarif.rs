@@ -99,6 +99,11 @@ pub fn scopes(result: &ScanResult) -> Vec<RunScope> {
             scopes.insert(RunScope::new(account, region));
         }
     }
+    // Every shard gets its run, even one with no finding and no error: an empty run is what
+    // closes the alerts of a scope whose findings were all fixed.
+    for shard in &result.source.shards {
+        scopes.insert(RunScope::new(&shard.account, &shard.region));
+    }
     for finding in &result.findings {
         scopes.extend(RunScope::of_arn(&finding.resource.arn));
     }
@@ -687,6 +692,7 @@ mod tests {
             domains: vec!["acme".into()],
             collected_at: None,
             config: None,
+            shards: Vec::new(),
         }
     }
 

@@ -305,6 +305,7 @@ impl Accounts {
                 .and_then(|world| world.inventory.region.clone()),
             domains: Vec::new(),
             errors: Vec::new(),
+            shards: Vec::new(),
             load_warnings: Vec::new(),
         }
     }

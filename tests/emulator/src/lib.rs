@@ -28,11 +28,12 @@ pub mod auth;
 mod error;
 pub mod events;
 mod faults;
-mod quota;
 pub mod generate;
 mod groups;
 pub mod model;
 mod ops;
+mod organizations;
+mod quota;
 mod request;
 mod routes;
 mod side;
@@ -98,6 +99,9 @@ pub struct Options {
     pub events_file: Option<std::path::PathBuf>,
     /// Also POST every event to this loopback URL (`http://127.0.0.1:PORT/PATH`).
     pub events_url: Option<String>,
+    /// Organizations members besides the accounts the emulator holds (which are ACTIVE):
+    /// (account id, state), e.g. `("999900001111", "SUSPENDED")`.
+    pub organization_accounts: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -117,6 +121,7 @@ impl Default for Options {
             access_keys: BTreeMap::new(),
             events_file: None,
             events_url: None,
+            organization_accounts: Vec::new(),
         }
     }
 }
@@ -650,6 +655,12 @@ async fn handle_root(shared: &Shared, request: HttpRequest<Incoming>) -> Respons
     let id = request_id(sequence);
     let credential = sts::Credential::read(request.headers(), request.uri().query());
     let query = request.uri().query().map(str::to_string);
+    let organizations_target = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| value.starts_with(organizations::TARGET_PREFIX))
+        .map(str::to_string);
     let form = request
         .headers()
         .get(CONTENT_TYPE)
@@ -659,6 +670,41 @@ async fn handle_root(shared: &Shared, request: HttpRequest<Incoming>) -> Respons
         Ok(collected) => collected.to_bytes(),
         Err(_) => Bytes::new(),
     };
+    if let Some(target) = organizations_target {
+        if !shared.options.latency.is_zero() {
+            tokio::time::sleep(shared.options.latency).await;
+        }
+        let key = credential.as_ref().ok().map(|c| c.access_key_id.clone());
+        let caller = shared.identities.caller(key.as_deref());
+        let (management, members) = {
+            let accounts = lock(&shared.accounts);
+            let mut members: BTreeMap<String, String> = accounts
+                .worlds()
+                .iter()
+                .map(|world| (world.account.clone(), "ACTIVE".to_string()))
+                .collect();
+            for (id, state) in &shared.options.organization_accounts {
+                members.insert(id.clone(), state.clone());
+            }
+            let management = accounts
+                .worlds()
+                .first()
+                .map_or(ops::DEFAULT_ACCOUNT.to_string(), |world| {
+                    world.account.clone()
+                });
+            (management, members.into_iter().collect::<Vec<_>>())
+        };
+        let answer = organizations::execute(&target, &body, &caller, &management, &members);
+        *lock(&shared.stats)
+            .entry(format!("organizations:{}", answer.action))
+            .or_insert(0) += 1;
+        let mut response = json_response(answer.status, &answer.body, &id);
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
+        return response;
+    }
     let params = sts::Params::parse(query.as_deref(), form.then_some(&body[..]));
     let count = |name: &str| *lock(&shared.stats).entry(name.to_string()).or_insert(0) += 1;
     if !shared.options.latency.is_zero() {

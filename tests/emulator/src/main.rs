@@ -106,7 +106,9 @@ fn loopback_url(text: &str) -> Result<String, String> {
 fn quota_rps(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(value) if value.is_finite() && value >= 1.0 => Ok(value),
-        _ => Err(format!("`{text}` is not a number of requests per second (at least 1)")),
+        _ => Err(format!(
+            "`{text}` is not a number of requests per second (at least 1)"
+        )),
     }
 }
 
