@@ -288,6 +288,8 @@ pub enum Budget {
 #[derive(Debug)]
 pub struct Gate {
     in_flight: Semaphore,
+    /// `--max-rps` over every read together: fixed, never fed answers, so it never adapts.
+    ceiling: AdaptiveRate,
     reads: AdaptiveRate,
     listings: AdaptiveRate,
     writes: AdaptiveRate,
@@ -299,6 +301,7 @@ impl Gate {
     pub fn new(concurrency: usize, max_rps: f64, read_rps: f64, listing_rps: f64) -> Self {
         Gate {
             in_flight: Semaphore::new(concurrency.max(1)),
+            ceiling: AdaptiveRate::new(max_rps, max_rps),
             reads: AdaptiveRate::new(read_rps, max_rps),
             listings: AdaptiveRate::new(listing_rps, max_rps),
             writes: AdaptiveRate::new(0.0, 0.0),
@@ -326,6 +329,9 @@ impl Gate {
         // The semaphore is never closed; were it ever, going on unbounded beats hanging.
         let permit = self.in_flight.acquire().await.ok();
         self.rate_for(budget).acquire().await;
+        if budget != Budget::Write {
+            self.ceiling.acquire().await;
+        }
         permit
     }
 

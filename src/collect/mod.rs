@@ -66,7 +66,6 @@ mod walk;
 pub(crate) use call::call;
 pub use call::{error_text, Failure, RetryPolicy};
 pub(crate) use limit::Gate;
-pub use limit::{AdaptiveRate, Adjustment, Controller, Window};
 pub(crate) use stats::Counters;
 pub use stats::{Op, OperationStats, Summary};
 
