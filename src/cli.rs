@@ -230,7 +230,8 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "N", value_parser = positive_rate, help_heading = "Connection")]
     pub max_rps: Option<f64>,
 
-    /// Attempts per request on 5xx and network errors (throttled requests get up to 20).
+    /// Attempts per request on 5xx and network errors (throttled requests are retried for up to
+    /// 5 minutes).
     #[arg(long, value_name = "N", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=20), help_heading = "Connection")]
     pub max_attempts: u32,

@@ -422,10 +422,7 @@ fn throttled_call_honours_retry_after() {
             ..EmulatorOptions::default()
         },
     );
-    let options = Options {
-        max_throttled_attempts: 6,
-        ..fast_options()
-    };
+    let options = fast_options();
     let started = Instant::now();
     let (inventory, summary) = collect_with(&runtime, &emulator.endpoint_url(), &options);
     assert!(inventory.errors.is_empty(), "{:?}", inventory.errors);

@@ -43,10 +43,11 @@ pub struct RetryPolicy {
     /// Attempts per call when the answers are 5xx errors or nothing came back (network
     /// failure, timeout).
     pub max_attempts: u32,
-    /// Attempts per call when the answers are throttling errors. More than `max_attempts`:
-    /// while the pacing settles on the quota a call can be throttled several times, and a
-    /// throttled call is never a sign that asking again is pointless.
-    pub max_throttled_attempts: u32,
+    /// How long a call keeps being retried while the answers are throttling errors (in
+    /// waits, summed). A time, not a count: while the pacing settles on the quota, or while
+    /// other clients use it up, a call can be throttled many times, and a throttled call is
+    /// never a sign that asking again is pointless; giving up early would lose data.
+    pub max_throttled_wait: Duration,
     /// Ceiling of the first retry's wait (full jitter: a uniform wait below it), doubled on
     /// each further retry up to `max_backoff`.
     pub backoff: Duration,
@@ -197,6 +198,7 @@ where
         _ => Budget::Read,
     };
     let (mut failed, mut throttled) = (0u32, 0u32);
+    let mut throttled_wait = Duration::ZERO;
     loop {
         if let Some(failure) = counters.unreachable() {
             return Err(failure);
@@ -216,12 +218,12 @@ where
         if classified.answered {
             gate.record(budget, classified.throttled);
         }
-        let (tries, limit) = if classified.throttled {
+        let (tries, exhausted) = if classified.throttled {
             throttled += 1;
-            (throttled, policy.max_throttled_attempts)
+            (throttled, throttled_wait >= policy.max_throttled_wait)
         } else {
             failed += 1;
-            (failed, policy.max_attempts)
+            (failed, failed >= policy.max_attempts.max(1))
         };
         if is_transport(&classified.failure) && counters.responses() == 0 && tries >= 2 {
             // Nothing has ever answered, twice: the endpoint is unreachable, and every other
@@ -229,7 +231,7 @@ where
             counters.set_unreachable(&classified.failure);
             return Err(classified.failure);
         }
-        if !classified.retryable || tries >= limit.max(1) {
+        if !classified.retryable || exhausted {
             tracing::debug!(
                 "{} failed after {} tries: {} {}",
                 op.name(),
@@ -239,10 +241,15 @@ where
             );
             return Err(classified.failure);
         }
+        // A throttled call waits what the service asked, and longer when it keeps being
+        // throttled, so retries spread out instead of meeting an empty quota again at once.
         let wait = match classified.retry_after {
-            Some(after) => after.min(policy.max_retry_after),
+            Some(after) => after.min(policy.max_retry_after).max(policy.backoff(tries)),
             None => policy.backoff(tries),
         };
+        if classified.throttled {
+            throttled_wait += wait;
+        }
         tracing::info!(
             "{} answered {}; trying again in {} ms",
             op.name(),

@@ -338,6 +338,12 @@ impl Gate {
     /// Tells the budget's control loop how a request it let through was answered.
     pub fn record(&self, budget: Budget, throttled: bool) {
         self.rate_for(budget).record(throttled);
+        // The account's read quota covers the listings too, and they are most of a scan's
+        // traffic: another read throttled means the listings must leave it room, or that
+        // read would meet an exhausted quota on every retry.
+        if throttled && budget == Budget::Read {
+            self.listings.record(true);
+        }
     }
 
     /// The current (read, listing) rates, for the collection summary.

@@ -172,8 +172,8 @@ pub struct Options {
     pub listing_rps: f64,
     /// Attempts per call on 5xx answers and network failures.
     pub max_attempts: u32,
-    /// Attempts per call on throttling answers.
-    pub max_throttled_attempts: u32,
+    /// How long (waits summed) a call is retried on throttling answers.
+    pub max_throttled_wait: Duration,
     /// Ceiling of the first retry's jittered wait, doubling up to `max_backoff`.
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
@@ -200,7 +200,7 @@ impl Default for Options {
             read_rps: READ_QUOTA_RPS,
             listing_rps: LISTING_QUOTA_RPS,
             max_attempts: 5,
-            max_throttled_attempts: 20,
+            max_throttled_wait: Duration::from_secs(300),
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(20),
             max_retry_after: Duration::from_secs(20),
@@ -227,7 +227,7 @@ impl Options {
     pub(crate) fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy {
             max_attempts: self.max_attempts.max(1),
-            max_throttled_attempts: self.max_throttled_attempts.max(1),
+            max_throttled_wait: self.max_throttled_wait,
             backoff: self.initial_backoff,
             max_backoff: self.max_backoff,
             max_retry_after: self.max_retry_after,
