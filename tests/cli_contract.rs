@@ -5,7 +5,6 @@ mod common;
 
 use codeartifact_emulator::{Emulator, EmulatorHandle, Options as EmulatorOptions};
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -38,13 +37,6 @@ fn scan_demo(extra: &[&str]) -> (i32, String, String) {
     let mut args = vec!["scan", "--inventory", DEMO, "--config", DEMO_CONFIG];
     args.extend_from_slice(extra);
     caguard(&args)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("caguard-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
 }
 
 /// No Rust `Debug` rendering of a struct (`Name { field: .. }`) or of SDK internals.
@@ -191,7 +183,7 @@ fn bad_flag_values_are_usage_errors_before_any_request() {
 
 #[test]
 fn input_errors_name_the_file_without_debug_output() {
-    let dir = scratch("input-errors");
+    let dir = common::scratch("cli", "input-errors");
     let rules = dir.join("rules");
     std::fs::create_dir_all(&rules).expect("rules dir");
     std::fs::write(
@@ -274,7 +266,7 @@ fn output_paths_are_checked_before_any_api_call() {
         "not a single request before the output is known to be writable"
     );
 
-    let dir = scratch("same-file");
+    let dir = common::scratch("cli", "same-file");
     let file = dir.join("r.json").display().to_string();
     let same = dir.join(".").join("r.json").display().to_string();
     let (code, _, stderr) = caguard(&[
@@ -318,7 +310,7 @@ fn output_paths_are_checked_before_any_api_call() {
 
 #[test]
 fn quiet_prints_nothing_but_errors() {
-    let dir = scratch("quiet");
+    let dir = common::scratch("cli", "quiet");
     let config = dir.join("caguard.toml");
     std::fs::write(
         &config,
@@ -426,7 +418,7 @@ fn summary_counts_agree_across_formats() {
 
 #[test]
 fn an_inventory_without_account_has_one_non_empty_sarif_category() {
-    let dir = scratch("no-account");
+    let dir = common::scratch("cli", "no-account");
     let inventory = dir.join("inventory.json");
     std::fs::write(
         &inventory,
@@ -505,7 +497,7 @@ fn concise_format_snapshot() {
 
 #[test]
 fn only_new_prints_what_the_baseline_does_not_have() {
-    let dir = scratch("only-new");
+    let dir = common::scratch("cli", "only-new");
     let (_, json, _) = scan_demo(&["--format", "json"]);
     // A baseline from before: every finding but those of one rule.
     let mut report: serde_json::Value = serde_json::from_str(&json).expect("JSON");
@@ -570,7 +562,7 @@ fn check_loads_policy_without_scanning() {
     let (code, stdout, stderr) = caguard(&["check", "--config", DEMO_CONFIG]);
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!("check_demo_config", stdout);
-    let dir = scratch("check");
+    let dir = common::scratch("cli", "check");
     let config = dir.join("caguard.toml");
     std::fs::write(&config, "[internal]\npatterns = [\"/npm/acme\"]\n").expect("config");
     let (code, _, stderr) = caguard(&["check", "--config", &config.display().to_string()]);
@@ -638,7 +630,7 @@ fn names_from_the_inventory_cannot_reach_the_terminal_raw() {
         1,
     );
     assert_ne!(hostile, demo);
-    let dir = scratch("escapes");
+    let dir = common::scratch("cli", "escapes");
     let inventory = dir.join("hostile.json");
     std::fs::write(&inventory, hostile).expect("inventory");
     let inventory = inventory.display().to_string();
@@ -669,7 +661,7 @@ fn the_report_names_the_config_in_use() {
             .any(|l| l == "config: fixtures/demo/caguard.toml"),
         "{text}"
     );
-    let dir = scratch("no-config");
+    let dir = common::scratch("cli", "no-config");
     let output = Command::new(env!("CARGO_BIN_EXE_caguard"))
         .args(["scan", "--inventory"])
         .arg(common::root().join(DEMO))

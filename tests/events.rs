@@ -27,13 +27,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("caguard-events-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
 /// The context a nightly scan would have left: the state before the ingestion, read now.
 fn fresh_context(dir: &Path, inventory: &Inventory) -> PathBuf {
     let mut context = inventory.clone();
@@ -138,7 +131,7 @@ fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTree
 #[test]
 fn ingestion_event_reports_what_a_full_scan_reports_within_the_formula() {
     let runtime = runtime();
-    let dir = scratch("ingest");
+    let dir = common::scratch("events", "ingest");
     let events_file = dir.join("events.jsonl");
     let emulator = runtime
         .block_on(Emulator::start(
@@ -316,7 +309,7 @@ fn ingestion_event_reports_what_a_full_scan_reports_within_the_formula() {
 #[test]
 fn duplicates_and_reordering_give_one_result_and_unlisted_versions_end_pending() {
     let runtime = runtime();
-    let dir = scratch("dedupe");
+    let dir = common::scratch("events", "dedupe");
     let emulator = runtime
         .block_on(Emulator::start(world(), EmulatorOptions::default()))
         .expect("emulator");
@@ -515,7 +508,7 @@ fn api_writes_emit_update_and_delete_events() {
 #[test]
 fn without_a_context_the_topology_is_read_once_without_package_listings() {
     let runtime = runtime();
-    let dir = scratch("topology");
+    let dir = common::scratch("events", "topology");
     let emulator = runtime
         .block_on(Emulator::start(world(), EmulatorOptions::default()))
         .expect("emulator");

@@ -11,7 +11,7 @@ use codeartifact_emulator::generate;
 use codeartifact_emulator::{Emulator, EmulatorHandle, Options as EmulatorOptions};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -31,13 +31,6 @@ fn caguard(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("caguard-fix-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -172,7 +165,7 @@ fn fix_closes_its_findings_keeps_internal_flows_and_converges() {
     let runtime = runtime();
     let emulator = start(&runtime, demo(), EmulatorOptions::default());
     let url = emulator.endpoint_url();
-    let dir = scratch("converge");
+    let dir = common::scratch("fix", "converge");
     let journal = dir.join("journal.jsonl");
     let plan = dir.join("plan.json");
     let flows_before = internal_flows(&emulator.inventory());
@@ -259,7 +252,7 @@ fn failed_writes_are_journaled_resumed_and_undone_exactly() {
             ..EmulatorOptions::default()
         },
     );
-    let dir = scratch("resume");
+    let dir = common::scratch("fix", "resume");
     let journal = dir.join("journal.jsonl");
     let journal_arg = journal.to_str().expect("path");
     let url = failing.endpoint_url();
@@ -323,7 +316,7 @@ fn a_target_changed_after_planning_is_stale_and_left_as_it_is() {
     let runtime = runtime();
     let emulator = start(&runtime, demo(), EmulatorOptions::default());
     let url = emulator.endpoint_url();
-    let dir = scratch("stale");
+    let dir = common::scratch("fix", "stale");
     let plan = dir.join("plan.json");
     let plan_arg = plan.to_str().expect("path");
     // Planned offline from the same world, applied later.
@@ -476,7 +469,7 @@ fn a_killed_apply_resumes_converges_and_undoes_exactly_within_the_write_rate() {
         },
     );
     let url = emulator.endpoint_url();
-    let dir = scratch("sigkill");
+    let dir = common::scratch("fix", "sigkill");
     let plan = dir.join("plan.json");
     let plan_arg = plan.to_str().expect("path");
     let journal = dir.join("journal.jsonl");
@@ -635,7 +628,7 @@ fn applying_from_an_inventory_or_without_confirmation_is_refused() {
 
 #[test]
 fn a_plan_that_loosens_is_refused_before_any_request() {
-    let dir = scratch("loosen");
+    let dir = common::scratch("fix", "loosen");
     let plan = dir.join("plan.json");
     let (_, _, stderr) = caguard(&[
         "scan",
@@ -696,7 +689,7 @@ fn plan_file_validates_against_committed_schema() {
         committed, generated,
         "schemas/plan-v1.schema.json is out of date: rerun this test with CAGUARD_UPDATE_SCHEMA=1"
     );
-    let dir = scratch("schema");
+    let dir = common::scratch("fix", "schema");
     let plan = dir.join("plan.json");
     caguard(&[
         "scan",

@@ -17,6 +17,37 @@ pub const TODAY: Date = Date {
     day: 21,
 };
 
+/// A fresh directory under the system's temp dir for one test, removed when it goes out of
+/// scope (also when the test fails), so test runs leave nothing behind.
+pub struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `caguard-<suite>-<pid>-<name>`, emptied first.
+pub fn scratch(suite: &str, name: &str) -> Scratch {
+    let dir = std::env::temp_dir().join(format!("caguard-{suite}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    Scratch(dir)
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
