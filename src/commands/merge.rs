@@ -110,15 +110,7 @@ pub fn write_reports(
 }
 
 pub fn run(args: &MergeArgs, ui: &Ui) -> Result<Outcome, AppError> {
-    if args
-        .sarif_category
-        .as_deref()
-        .is_some_and(|c| c.trim().trim_end_matches('/').is_empty())
-    {
-        return Err(AppError::Usage(
-            "--sarif-category must not be empty".to_string(),
-        ));
-    }
+    super::output::check_sarif_category(args.sarif_category.as_deref())?;
     let mut requested = vec![Requested {
         format: args.format,
         flag: "--output",

@@ -33,6 +33,16 @@ impl Drop for StagedFile {
     }
 }
 
+/// `--sarif-category` of `scan` and `merge`: one of only spaces or slashes names nothing.
+pub fn check_sarif_category(category: Option<&str>) -> Result<(), AppError> {
+    if category.is_some_and(|c| c.trim().trim_end_matches('/').is_empty()) {
+        return Err(AppError::Usage(
+            "--sarif-category must not be empty".to_string(),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks every `(flag, path)` a command will write: at most one stdout, no file named twice,
 /// each file's directory exists and is writable. Returns the outputs in the same order.
 pub fn prepare(requested: &[(&str, Option<&Path>)]) -> Result<Vec<Output>, AppError> {

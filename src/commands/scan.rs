@@ -15,15 +15,7 @@ pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
     if let Some(path) = &args.event.event {
         return super::event::run(args, path, ui);
     }
-    if args
-        .sarif_category
-        .as_deref()
-        .is_some_and(|c| c.trim().trim_end_matches('/').is_empty())
-    {
-        return Err(AppError::Usage(
-            "--sarif-category must not be empty".to_string(),
-        ));
-    }
+    super::output::check_sarif_category(args.sarif_category.as_deref())?;
     // Everything that can be checked before the scan is: a typo in a path, the policy or the
     // baseline must not cost a whole live collection.
     let mut requested = vec![(args.format, "--output", args.output.as_deref())];
