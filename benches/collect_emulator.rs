@@ -292,6 +292,15 @@ fn report(
 }
 
 fn main() -> ExitCode {
+    // `CAGUARD_BENCH_TRACE=1`: the pacing's decisions on stderr, with their time, to see how
+    // the rate moved during a scenario.
+    if std::env::var_os("CAGUARD_BENCH_TRACE").is_some() {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(tracing::Level::DEBUG)
+            .with_timer(tracing_subscriber::fmt::time::uptime())
+            .init();
+    }
     let args = match parse_args() {
         Ok(args) => args,
         Err(error) => {

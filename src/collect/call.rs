@@ -2,7 +2,7 @@
 //!
 //! The SDK client makes one attempt per call; every retry is made here. Throttling, 5xx,
 //! lost connections and timeouts are retried: after the service's `Retry-After` when it sent
-//! one (bounded), else after a full-jitter exponential backoff. The wait happens outside the
+//! one (bounded, with 10% jitter), else after a full-jitter exponential backoff. The wait happens outside the
 //! concurrency permit, so retries never hold a slot another request could use, and every
 //! answer tells the pacing whether it was throttled (see [`super::limit`]).
 
@@ -204,7 +204,7 @@ where
             return Err(failure);
         }
         let result = {
-            let _permit = gate.enter(budget).await;
+            let _permit = gate.enter(budget, failed + throttled > 0).await;
             request().await
         };
         let error = match result {
@@ -241,10 +241,18 @@ where
             );
             return Err(classified.failure);
         }
-        // A throttled call waits what the service asked, and longer when it keeps being
-        // throttled, so retries spread out instead of meeting an empty quota again at once.
+        // A call the service sent a `Retry-After` waits that long, plus a tenth of it as
+        // jitter so a burst of refusals does not come back in step; the rate it comes back at
+        // is the pacing's business (every retry goes through the gate again, and the
+        // throttling it recorded slowed the budget down), so the wait does not grow with
+        // each refusal: growing it only left a scan's last calls waiting seconds for nothing
+        // (a call refused four times waited up to 8 s more). Without a `Retry-After`, the
+        // full-jitter exponential backoff.
         let wait = match classified.retry_after {
-            Some(after) => after.min(policy.max_retry_after).max(policy.backoff(tries)),
+            Some(after) => {
+                let after = after.min(policy.max_retry_after);
+                after + after.mul_f64(0.1 * unit_random())
+            }
             None => policy.backoff(tries),
         };
         if classified.throttled {

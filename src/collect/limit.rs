@@ -288,6 +288,12 @@ pub enum Budget {
 #[derive(Debug)]
 pub struct Gate {
     in_flight: Semaphore,
+    /// Fresh requests wait for a permit one at a time, behind this lane; retries wait for one
+    /// directly. The permit queue is first come, first served, so without the lane a retry would
+    /// queue behind every request spawned meanwhile (thousands, when a listing page spawns a
+    /// task per package), and the retries would all be left for the end of the scan, where a
+    /// retry throttled again has nothing to overlap its wait with.
+    fresh_lane: tokio::sync::Mutex<()>,
     /// `--max-rps` over every read together: fixed, never fed answers, so it never adapts.
     ceiling: AdaptiveRate,
     reads: AdaptiveRate,
@@ -301,6 +307,7 @@ impl Gate {
     pub fn new(concurrency: usize, max_rps: f64, read_rps: f64, listing_rps: f64) -> Self {
         Gate {
             in_flight: Semaphore::new(concurrency.max(1)),
+            fresh_lane: tokio::sync::Mutex::new(()),
             ceiling: AdaptiveRate::new(max_rps, max_rps),
             reads: AdaptiveRate::new(read_rps, max_rps),
             listings: AdaptiveRate::new(listing_rps, max_rps),
@@ -325,9 +332,15 @@ impl Gate {
     /// A permit to have one request in flight, granted once the budget's rate allows it. The
     /// in-flight permit is taken first so rate slots are only reserved by requests that can
     /// actually go out, which keeps the limiter from banking a burst behind the semaphore.
-    pub async fn enter(&self, budget: Budget) -> Option<SemaphorePermit<'_>> {
+    /// A `retry` goes before every fresh request still waiting (see `fresh_lane`).
+    pub async fn enter(&self, budget: Budget, retry: bool) -> Option<SemaphorePermit<'_>> {
         // The semaphore is never closed; were it ever, going on unbounded beats hanging.
-        let permit = self.in_flight.acquire().await.ok();
+        let permit = if retry {
+            self.in_flight.acquire().await.ok()
+        } else {
+            let _lane = self.fresh_lane.lock().await;
+            self.in_flight.acquire().await.ok()
+        };
         self.rate_for(budget).acquire().await;
         if budget != Budget::Write {
             self.ceiling.acquire().await;
@@ -493,5 +506,31 @@ mod tests {
         }
         assert!(start.elapsed() < Duration::from_millis(100));
         assert!(limiter.rate().is_infinite());
+    }
+
+    /// A retry waiting for a slot goes before the fresh requests queued before it, however many.
+    #[tokio::test]
+    async fn a_retry_goes_before_requests_not_yet_sent() {
+        let gate = std::sync::Arc::new(Gate::new(1, f64::INFINITY, 0.0, 0.0));
+        let held = gate.enter(Budget::Read, false).await;
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for label in ["fresh 1", "fresh 2", "fresh 3", "retry"] {
+            let (gate, order) = (gate.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                let _permit = gate.enter(Budget::Read, label == "retry").await;
+                order.lock().expect("order").push(label);
+            }));
+            // Each task is queued before the next one is spawned.
+            tokio::task::yield_now().await;
+            tokio::task::yield_now().await;
+        }
+        drop(held);
+        for task in tasks {
+            task.await.expect("task");
+        }
+        let order = order.lock().expect("order").clone();
+        // The first fresh request was already waiting at the permit itself; the retry is next.
+        assert_eq!(order, ["fresh 1", "retry", "fresh 2", "fresh 3"]);
     }
 }
