@@ -6,7 +6,7 @@
 //! concurrency permit, so retries never hold a slot another request could use, and every
 //! answer tells the pacing whether it was throttled (see [`super::limit`]).
 
-use super::limit::{Budget, Gate};
+use super::limit::{Budget, Gate, Lane};
 use super::stats::{Counters, Op};
 use aws_sdk_codeartifact::config::http::HttpResponse;
 use aws_sdk_codeartifact::error::{ProvideErrorMetadata, SdkError};
@@ -204,7 +204,13 @@ where
             return Err(failure);
         }
         let result = {
-            let _permit = gate.enter(budget, failed + throttled > 0).await;
+            // Retries, and the reads that lead to more calls, go ahead of the version listings.
+            let lane = if failed + throttled > 0 || op != Op::ListPackageVersions {
+                Lane::Ahead
+            } else {
+                Lane::Bulk
+            };
+            let _permit = gate.enter(budget, lane).await;
             request().await
         };
         let error = match result {

@@ -284,16 +284,27 @@ pub enum Budget {
     Write,
 }
 
+/// Where a request queues for its concurrency permit (see `Gate::bulk_lane`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Retries, and reads whose answers start more work.
+    Ahead,
+    /// Everything else: a scan's thousands of version listings.
+    Bulk,
+}
+
 /// Everything a request waits for before it is sent.
 #[derive(Debug)]
 pub struct Gate {
     in_flight: Semaphore,
-    /// Fresh requests wait for a permit one at a time, behind this lane; retries wait for one
-    /// directly. The permit queue is first come, first served, so without the lane a retry would
-    /// queue behind every request spawned meanwhile (thousands, when a listing page spawns a
-    /// task per package), and the retries would all be left for the end of the scan, where a
-    /// retry throttled again has nothing to overlap its wait with.
-    fresh_lane: tokio::sync::Mutex<()>,
+    /// The bulk of a scan (one version listing per package) waits for a permit one request at
+    /// a time, behind this lane; retries and the reads that discover more work wait for one
+    /// directly, ahead of the bulk. The permit queue is first come, first served, and a
+    /// listing page spawns a task per package: without the lane, a retry, or the next step of
+    /// another domain's walk (its policy, its repositories, their package pages), would queue
+    /// behind thousands of version listings, and be left for the end of the scan, where it has
+    /// nothing to overlap its own latency and waits with.
+    bulk_lane: tokio::sync::Mutex<()>,
     /// `--max-rps` over every read together: fixed, never fed answers, so it never adapts.
     ceiling: AdaptiveRate,
     reads: AdaptiveRate,
@@ -307,7 +318,7 @@ impl Gate {
     pub fn new(concurrency: usize, max_rps: f64, read_rps: f64, listing_rps: f64) -> Self {
         Gate {
             in_flight: Semaphore::new(concurrency.max(1)),
-            fresh_lane: tokio::sync::Mutex::new(()),
+            bulk_lane: tokio::sync::Mutex::new(()),
             ceiling: AdaptiveRate::new(max_rps, max_rps),
             reads: AdaptiveRate::new(read_rps, max_rps),
             listings: AdaptiveRate::new(listing_rps, max_rps),
@@ -332,14 +343,15 @@ impl Gate {
     /// A permit to have one request in flight, granted once the budget's rate allows it. The
     /// in-flight permit is taken first so rate slots are only reserved by requests that can
     /// actually go out, which keeps the limiter from banking a burst behind the semaphore.
-    /// A `retry` goes before every fresh request still waiting (see `fresh_lane`).
-    pub async fn enter(&self, budget: Budget, retry: bool) -> Option<SemaphorePermit<'_>> {
+    /// A request `ahead` goes before every `bulk` request still waiting (see `bulk_lane`).
+    pub async fn enter(&self, budget: Budget, lane: Lane) -> Option<SemaphorePermit<'_>> {
         // The semaphore is never closed; were it ever, going on unbounded beats hanging.
-        let permit = if retry {
-            self.in_flight.acquire().await.ok()
-        } else {
-            let _lane = self.fresh_lane.lock().await;
-            self.in_flight.acquire().await.ok()
+        let permit = match lane {
+            Lane::Ahead => self.in_flight.acquire().await.ok(),
+            Lane::Bulk => {
+                let _lane = self.bulk_lane.lock().await;
+                self.in_flight.acquire().await.ok()
+            }
         };
         self.rate_for(budget).acquire().await;
         if budget != Budget::Write {
@@ -508,17 +520,23 @@ mod tests {
         assert!(limiter.rate().is_infinite());
     }
 
-    /// A retry waiting for a slot goes before the fresh requests queued before it, however many.
+    /// A request of the ahead lane waiting for a slot goes before the bulk requests queued
+    /// before it, however many.
     #[tokio::test]
-    async fn a_retry_goes_before_requests_not_yet_sent() {
+    async fn the_ahead_lane_goes_before_the_bulk() {
         let gate = std::sync::Arc::new(Gate::new(1, f64::INFINITY, 0.0, 0.0));
-        let held = gate.enter(Budget::Read, false).await;
+        let held = gate.enter(Budget::Read, Lane::Bulk).await;
         let order = std::sync::Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
-        for label in ["fresh 1", "fresh 2", "fresh 3", "retry"] {
+        for label in ["bulk 1", "bulk 2", "bulk 3", "ahead"] {
             let (gate, order) = (gate.clone(), order.clone());
+            let lane = if label == "ahead" {
+                Lane::Ahead
+            } else {
+                Lane::Bulk
+            };
             tasks.push(tokio::spawn(async move {
-                let _permit = gate.enter(Budget::Read, label == "retry").await;
+                let _permit = gate.enter(Budget::Read, lane).await;
                 order.lock().expect("order").push(label);
             }));
             // Each task is queued before the next one is spawned.
@@ -530,7 +548,7 @@ mod tests {
             task.await.expect("task");
         }
         let order = order.lock().expect("order").clone();
-        // The first fresh request was already waiting at the permit itself; the retry is next.
-        assert_eq!(order, ["fresh 1", "retry", "fresh 2", "fresh 3"]);
+        // The first bulk request was already waiting at the permit itself; then the ahead one.
+        assert_eq!(order, ["bulk 1", "ahead", "bulk 2", "bulk 3"]);
     }
 }
