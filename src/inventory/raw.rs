@@ -168,6 +168,16 @@ impl Warnings {
 }
 
 impl RawInventory {
+    /// The packages of `domains[domain].repositories[repository]`, if there is such a repository.
+    pub(super) fn repository_packages(
+        &mut self,
+        domain: usize,
+        repository: usize,
+    ) -> Option<&mut Vec<RawPackageEntry>> {
+        let domain = self.domains.get_mut(domain)?;
+        Some(&mut domain.repositories.get_mut(repository)?.packages)
+    }
+
     /// The inventory, and a warning per container object with unknown keys, named by JSON path.
     pub(super) fn into_inventory(self, warnings: &mut Warnings) -> Inventory {
         warnings.push(self.unknown.warning("top level"));
@@ -259,9 +269,12 @@ impl From<RawRepositoryEntry> for super::RepositoryEntry {
 
 impl From<RawPackageEntry> for PackageEntry {
     fn from(raw: RawPackageEntry) -> Self {
+        let mut versions = raw.versions;
+        // serde grows the vector by doubling; a million versions would keep ~40% slack.
+        versions.shrink_to_fit();
         PackageEntry {
             package: raw.package,
-            versions: raw.versions,
+            versions,
         }
     }
 }
