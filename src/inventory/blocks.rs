@@ -22,7 +22,7 @@ use std::io::Read;
 use std::ops::Range;
 
 /// Bytes read at a time; a package larger than this grows its block.
-pub(super) const BLOCK_SIZE: usize = 8 << 20;
+pub(super) const BLOCK_SIZE: usize = 4 << 20;
 
 /// Nesting the scanner accepts, below serde_json's recursion limit (128) with room to spare.
 const MAX_DEPTH: usize = 100;
@@ -359,7 +359,7 @@ pub(super) fn load(
     let block_size = block_size.max(1);
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Block>(1);
     // Parsed blocks come back to be filled again: no fresh pages to fault in for each block.
-    let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
     let (scanned, parsed) = std::thread::scope(|scope| {
         let parser = scope.spawn(move || parse_blocks(receiver, recycle));
         let scanned = read_and_scan(input, block_size, &sender, &recycled);
@@ -465,7 +465,9 @@ fn parse_blocks(
                 // `from_str` wants the whole text valid UTF-8, ignored strings included, which
                 // `from_slice` does not check: so check each element, here in parallel.
                 let text = std::str::from_utf8(block.bytes.get(element.bytes.clone())?).ok()?;
-                serde_json::from_str(text).ok()
+                let mut entry: RawPackageEntry = serde_json::from_str(text).ok()?;
+                entry.shrink();
+                Some(entry)
             })
             .collect();
         for (element, entry) in block.elements.iter().zip(parsed) {

@@ -167,6 +167,14 @@ impl Warnings {
     }
 }
 
+impl RawPackageEntry {
+    /// Gives back the slack of the versions vector (serde grows it by doubling: ~40% slack for
+    /// ten versions). Done by the thread that parsed it, whose next allocations reuse the tail.
+    pub(super) fn shrink(&mut self) {
+        self.versions.shrink_to_fit();
+    }
+}
+
 impl RawInventory {
     /// The packages of `domains[domain].repositories[repository]`, if there is such a repository.
     pub(super) fn repository_packages(
@@ -269,12 +277,11 @@ impl From<RawRepositoryEntry> for super::RepositoryEntry {
 
 impl From<RawPackageEntry> for PackageEntry {
     fn from(raw: RawPackageEntry) -> Self {
-        let mut versions = raw.versions;
-        // serde grows the vector by doubling; a million versions would keep ~40% slack.
-        versions.shrink_to_fit();
+        let mut raw = raw;
+        raw.shrink();
         PackageEntry {
             package: raw.package,
-            versions,
+            versions: raw.versions,
         }
     }
 }
