@@ -183,11 +183,10 @@ impl Scanner {
                         }
                     }
                 }
-                b'{' | b'[' => {
-                    if self.open(byte == b'{')? {
-                        self.skeleton.push(byte);
-                        continue;
-                    }
+                b'{' | b'[' if self.open(byte == b'{')? => {
+                    // A packages array: `[` now, `]` when the scan leaves it.
+                    self.skeleton.push(byte);
+                    continue;
                 }
                 b'}' | b']' => {
                     let closes_object = byte == b'}';
