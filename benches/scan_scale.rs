@@ -164,7 +164,17 @@ fn child(file: &Path) {
     let total = Instant::now();
     let started = Instant::now();
     let inventory = Inventory::load(file).expect("parses");
-    phase("parse", started, "");
+    let bytes = std::fs::metadata(file).map_or(0, |m| m.len());
+    let seconds = started.elapsed().as_secs_f64().max(1e-9);
+    phase(
+        "parse",
+        started,
+        &format!(", {:.0} MB/s", bytes as f64 / 1e6 / seconds),
+    );
+    // `SCAN_SCALE_PARSE_ONLY=1`: stop here (for `/usr/bin/time` or a profile of the parse alone).
+    if std::env::var_os("SCAN_SCALE_PARSE_ONLY").is_some() {
+        return;
+    }
     let started = Instant::now();
     let facts = caguard::app::derive_facts(&inventory, &config, &rules);
     phase(

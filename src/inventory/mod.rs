@@ -4,6 +4,7 @@
 //! returns it, so fixtures can be written from AWS documentation and the emulator can serve them
 //! back unchanged. This module knows nothing about the AWS SDK.
 
+mod blocks;
 mod raw;
 mod validate;
 pub use validate::{check_name, NameKind};
@@ -160,23 +161,30 @@ impl Inventory {
         }
     }
 
-    /// Reads and parses an inventory file. The file is streamed into the typed model: its text
-    /// is never held whole, so memory follows the model, not the size of the JSON. A file that
-    /// does not parse is read again as text, so that its error (position included) is exactly
-    /// the one [`Inventory::parse`] gives: a streaming reader places some errors a column later.
+    /// Reads and parses an inventory file. The file is read in bounded blocks whose packages are
+    /// parsed in parallel (see `blocks`): its text is never held whole, so memory follows the
+    /// model, not the size of the JSON. A file that the fast path does not accept is read again
+    /// as text and parsed by [`Inventory::parse`], so that every error (position included) and
+    /// warning is exactly the one it gives.
     pub fn load(path: &Path) -> Result<Self, InventoryError> {
+        Self::load_in_blocks(path, blocks::BLOCK_SIZE).map(|(inventory, _)| inventory)
+    }
+
+    /// [`Inventory::load`] with a chosen block size; the flag says whether the fast path read
+    /// the file (false: it was parsed as text). For tests of the block reader.
+    #[doc(hidden)]
+    pub fn load_in_blocks(path: &Path, block_size: usize) -> Result<(Self, bool), InventoryError> {
         let io_error = |source| InventoryError::Io {
             path: path.to_path_buf(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(io_error)?;
-        let reader = std::io::BufReader::with_capacity(1 << 20, file);
-        match serde_json::from_reader::<_, raw::RawInventory>(reader) {
-            Ok(parsed) => Self::from_raw(parsed, path),
-            Err(error) if error.is_io() => Err(io_error(std::io::Error::from(error))),
-            Err(_) => {
+        let mut file = std::fs::File::open(path).map_err(io_error)?;
+        match blocks::load(&mut file, block_size).map_err(io_error)? {
+            Some(parsed) => Ok((Self::from_raw(parsed, path)?, true)),
+            None => {
+                drop(file);
                 let text = std::fs::read_to_string(path).map_err(io_error)?;
-                Self::parse(&text, path)
+                Ok((Self::parse(&text, path)?, false))
             }
         }
     }

@@ -167,7 +167,25 @@ impl Warnings {
     }
 }
 
+impl RawPackageEntry {
+    /// Gives back the slack of the versions vector (serde grows it by doubling: ~40% slack for
+    /// ten versions). Done by the thread that parsed it, whose next allocations reuse the tail.
+    pub(super) fn shrink(&mut self) {
+        self.versions.shrink_to_fit();
+    }
+}
+
 impl RawInventory {
+    /// The packages of `domains[domain].repositories[repository]`, if there is such a repository.
+    pub(super) fn repository_packages(
+        &mut self,
+        domain: usize,
+        repository: usize,
+    ) -> Option<&mut Vec<RawPackageEntry>> {
+        let domain = self.domains.get_mut(domain)?;
+        Some(&mut domain.repositories.get_mut(repository)?.packages)
+    }
+
     /// The inventory, and a warning per container object with unknown keys, named by JSON path.
     pub(super) fn into_inventory(self, warnings: &mut Warnings) -> Inventory {
         warnings.push(self.unknown.warning("top level"));
@@ -259,6 +277,8 @@ impl From<RawRepositoryEntry> for super::RepositoryEntry {
 
 impl From<RawPackageEntry> for PackageEntry {
     fn from(raw: RawPackageEntry) -> Self {
+        let mut raw = raw;
+        raw.shrink();
         PackageEntry {
             package: raw.package,
             versions: raw.versions,

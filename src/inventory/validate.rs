@@ -166,6 +166,11 @@ pub fn check_name(kind: NameKind, text: &str) -> Result<(), String> {
 }
 
 fn check(at: &str, syntax: &Syntax, text: &str) -> Result<(), Invalid> {
+    check_at(|| at.to_string(), syntax, text)
+}
+
+/// [`check`] with the JSON path built only for a message (a million versions, a million paths).
+fn check_at(at: impl FnOnce() -> String, syntax: &Syntax, text: &str) -> Result<(), Invalid> {
     let length = text.chars().count();
     let problem = if length < syntax.min || length > syntax.max {
         Some(if syntax.min == syntax.max {
@@ -179,10 +184,10 @@ fn check(at: &str, syntax: &Syntax, text: &str) -> Result<(), Invalid> {
         None
     };
     match problem {
-        Some(problem) => Err(invalid(
-            at,
-            format!("invalid {} {}: {problem}", syntax.what, quote(text)),
-        )),
+        Some(problem) => Err(Invalid {
+            at: at(),
+            message: format!("invalid {} {}: {problem}", syntax.what, quote(text)),
+        }),
         None => Ok(()),
     }
 }
@@ -303,11 +308,11 @@ fn validate_repositories(domain_at: &str, entry: &super::DomainEntry) -> Result<
                     "package without a format (`package.format`)".to_string(),
                 )
             })?;
-            check(&format!("{at}.package.format"), &PACKAGE_FORMAT, format)?;
+            check_at(|| format!("{at}.package.format"), &PACKAGE_FORMAT, format)?;
             let namespace = package.namespace.as_deref();
             if let Some(namespace) = namespace {
-                check(
-                    &format!("{at}.package.namespace"),
+                check_at(
+                    || format!("{at}.package.namespace"),
                     &PACKAGE_NAMESPACE,
                     namespace,
                 )?;
@@ -318,7 +323,7 @@ fn validate_repositories(domain_at: &str, entry: &super::DomainEntry) -> Result<
                     "package without a name (`package.package`)".to_string(),
                 )
             })?;
-            check(&format!("{at}.package.package"), &PACKAGE_NAME, name)?;
+            check_at(|| format!("{at}.package.package"), &PACKAGE_NAME, name)?;
             if let Some(first) = packages.insert((format, namespace, name), p) {
                 let shown = match namespace {
                     Some(namespace) => format!("{format} {} {}", quote(namespace), quote(name)),
@@ -332,17 +337,27 @@ fn validate_repositories(domain_at: &str, entry: &super::DomainEntry) -> Result<
                     ),
                 ));
             }
+            // A package has a few versions: comparing with each earlier one beats hashing.
+            const LINEAR: usize = 32;
             let mut versions: HashMap<&str, usize> = HashMap::new();
             for (v, version) in record.versions.iter().enumerate() {
-                let version_at = format!("{at}.versions[{v}]");
-                check(
-                    &format!("{version_at}.version"),
+                check_at(
+                    || format!("{at}.versions[{v}].version"),
                     &PACKAGE_VERSION,
                     &version.version,
                 )?;
-                if let Some(first) = versions.insert(version.version.as_str(), v) {
+                let earlier = if record.versions.len() <= LINEAR {
+                    record
+                        .versions
+                        .iter()
+                        .take(v)
+                        .position(|other| other.version == version.version)
+                } else {
+                    versions.insert(version.version.as_str(), v)
+                };
+                if let Some(first) = earlier {
                     return Err(invalid(
-                        &version_at,
+                        &format!("{at}.versions[{v}]"),
                         format!(
                             "duplicate version {} of package {} (first at {at}.versions[{first}])",
                             quote(&version.version),
