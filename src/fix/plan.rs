@@ -112,7 +112,7 @@ pub fn plan_package(spec: &FixSpec, package: &PackageFacts) -> Option<PlannedFix
         }
         FixTarget::EntryRepositories => {
             let mut done: Vec<&str> = Vec::new();
-            for path in &package.exposure {
+            for path in package.exposure.iter() {
                 let entry = path.entry_repository.as_str();
                 if done.contains(&entry) {
                     continue;
