@@ -112,7 +112,7 @@ pub struct FixCall {
     /// The resource the call changes.
     pub resource: String,
     /// The request members, in the API's wire names.
-    pub parameters: BTreeMap<String, serde_json::Value>,
+    pub parameters: Parameters,
 }
 
 /// What `--fix` would do for a finding.
@@ -235,20 +235,32 @@ impl PartialEq for EvidenceValue {
     }
 }
 
+impl Eq for EvidenceValue {}
+
 impl From<serde_json::Value> for EvidenceValue {
     fn from(value: serde_json::Value) -> Self {
         EvidenceValue::Owned(value)
     }
 }
 
-/// The facts that made a rule true, by fact path, in path order: a map that serializes exactly
-/// as a `BTreeMap<String, serde_json::Value>` does, held as one sorted vector whose keys are
-/// shared with the rule (at a hundred thousand findings, a map node and a key string per entry
-/// were most of a finding's memory).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Evidence(Vec<(Arc<str>, EvidenceValue)>);
+/// A map from names to JSON values that serializes exactly as a `BTreeMap<String,
+/// serde_json::Value>` does, held as one sorted vector whose keys (and large values) can be
+/// shared: at a hundred thousand findings, a map node and a key string per entry were most of
+/// a finding's memory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValueMap(Vec<(Arc<str>, EvidenceValue)>);
 
-impl Evidence {
+/// The facts that made a rule true, by fact path.
+pub type Evidence = ValueMap;
+
+/// The request members of a fix call, by wire name.
+pub type Parameters = ValueMap;
+
+impl ValueMap {
+    pub fn with_capacity(capacity: usize) -> Self {
+        ValueMap(Vec::with_capacity(capacity))
+    }
+
     /// Sets `path` to `value` (replacing an earlier value, as a map would).
     pub fn insert(&mut self, path: impl Into<Arc<str>>, value: impl Into<EvidenceValue>) {
         let path = path.into();
@@ -293,7 +305,7 @@ impl Evidence {
     }
 }
 
-impl<'a> IntoIterator for &'a Evidence {
+impl<'a> IntoIterator for &'a ValueMap {
     type Item = (&'a str, &'a serde_json::Value);
     type IntoIter = std::iter::Map<
         std::slice::Iter<'a, (Arc<str>, EvidenceValue)>,
@@ -305,7 +317,7 @@ impl<'a> IntoIterator for &'a Evidence {
     }
 }
 
-impl std::ops::Index<&str> for Evidence {
+impl std::ops::Index<&str> for ValueMap {
     type Output = serde_json::Value;
 
     /// Like a map's index: `Null` for a path that is not there (as `serde_json::Value` indexes).
@@ -314,9 +326,9 @@ impl std::ops::Index<&str> for Evidence {
     }
 }
 
-impl From<BTreeMap<String, serde_json::Value>> for Evidence {
+impl From<BTreeMap<String, serde_json::Value>> for ValueMap {
     fn from(map: BTreeMap<String, serde_json::Value>) -> Self {
-        Evidence(
+        ValueMap(
             map.into_iter()
                 .map(|(path, value)| (Arc::from(path), EvidenceValue::Owned(value)))
                 .collect(),
@@ -324,7 +336,13 @@ impl From<BTreeMap<String, serde_json::Value>> for Evidence {
     }
 }
 
-impl Serialize for Evidence {
+impl<'de> Deserialize<'de> for ValueMap {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        BTreeMap::<String, serde_json::Value>::deserialize(deserializer).map(ValueMap::from)
+    }
+}
+
+impl Serialize for ValueMap {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(self.0.len()))?;

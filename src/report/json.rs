@@ -3,7 +3,7 @@
 //! keeps the two equal.
 
 use super::ScanResult;
-use crate::finding::{Evidence, Finding};
+use crate::finding::{Evidence, Finding, Parameters};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -173,7 +173,8 @@ pub struct FixEntry<'a> {
 pub struct FixCallEntry<'a> {
     pub operation: &'a str,
     pub resource: &'a str,
-    pub parameters: &'a BTreeMap<String, Value>,
+    #[schemars(with = "BTreeMap<String, Value>")]
+    pub parameters: &'a Parameters,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

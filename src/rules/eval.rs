@@ -588,7 +588,9 @@ fn evaluate_subject<S: Subject>(
         let variable = rule.scope.variable();
         let message = interpolate_with(&rule.message, |path| shown.lookup(variable, path, shared));
         let mut finding = Finding::new(&rule.id, severity, resource, rule.title.clone(), message);
-        for path in reads.evidence.get(index).into_iter().flatten() {
+        let paths = reads.evidence.get(index).map_or(&[][..], Vec::as_slice);
+        finding.evidence = crate::finding::Evidence::with_capacity(paths.len());
+        for path in paths {
             let value = shown.lookup(variable, path, shared);
             finding.evidence.push_sorted(Arc::clone(path), value);
         }
