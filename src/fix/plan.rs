@@ -55,16 +55,22 @@ thread_local! {
 }
 
 fn key(name: &'static str) -> Arc<str> {
-    KEYS.with(|keys| Arc::clone(keys.borrow_mut().entry(name).or_insert_with(|| Arc::from(name))))
+    KEYS.with(|keys| {
+        Arc::clone(
+            keys.borrow_mut()
+                .entry(name)
+                .or_insert_with(|| Arc::from(name)),
+        )
+    })
 }
 
 fn package_restrictions(publish: &str, upstream: &str) -> EvidenceValue {
     RESTRICTIONS.with(|cache| {
         let mut cache = cache.borrow_mut();
         let wanted = (publish.to_string(), upstream.to_string());
-        let value = cache.entry(wanted).or_insert_with(|| {
-            Arc::new(json!({"publish": publish, "upstream": upstream}))
-        });
+        let value = cache
+            .entry(wanted)
+            .or_insert_with(|| Arc::new(json!({"publish": publish, "upstream": upstream})));
         EvidenceValue::Shared(Arc::clone(value))
     })
 }
