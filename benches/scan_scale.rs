@@ -183,8 +183,12 @@ fn child(file: &Path) {
         &format!(", {} version facts", facts.versions.len()),
     );
     let started = Instant::now();
-    let result = caguard::app::scan_facts(
-        &inventory,
+    // As `caguard scan` does: the model goes once the facts exist.
+    let summary = caguard::app::InventorySummary::take(inventory);
+    phase("drop model", started, "");
+    let started = Instant::now();
+    let result = caguard::app::scan_derived(
+        summary,
         facts,
         Some(file),
         &config,

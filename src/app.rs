@@ -121,6 +121,59 @@ pub fn scan_facts(
     baseline: Option<&BTreeSet<String>>,
     today: Date,
 ) -> Result<ScanResult, AppError> {
+    scan_derived(
+        InventorySummary::of(inventory),
+        facts,
+        inventory_path,
+        config,
+        rules,
+        baseline,
+        today,
+    )
+}
+
+/// What a scan result takes from the inventory besides its facts: all a scan keeps once the
+/// facts are derived, so that the model (hundreds of MB at a million versions) can be dropped
+/// before the rules run.
+#[derive(Debug, Clone, Default)]
+pub struct InventorySummary {
+    pub region: Option<String>,
+    pub collected_at: Option<f64>,
+    pub shards: Vec<crate::inventory::Shard>,
+    pub errors: Vec<crate::inventory::CollectionError>,
+}
+
+impl InventorySummary {
+    pub fn of(inventory: &Inventory) -> Self {
+        InventorySummary {
+            region: inventory.region.clone(),
+            collected_at: inventory.collected_at,
+            shards: inventory.shards.clone(),
+            errors: inventory.errors.clone(),
+        }
+    }
+
+    /// The summary, consuming the inventory (nothing is copied).
+    pub fn take(inventory: Inventory) -> Self {
+        InventorySummary {
+            region: inventory.region,
+            collected_at: inventory.collected_at,
+            shards: inventory.shards,
+            errors: inventory.errors,
+        }
+    }
+}
+
+/// [`scan_facts`] with the inventory already reduced to its [`InventorySummary`].
+pub fn scan_derived(
+    inventory: InventorySummary,
+    facts: facts::Facts,
+    inventory_path: Option<&Path>,
+    config: &Config,
+    rules: &RuleSet,
+    baseline: Option<&BTreeSet<String>>,
+    today: Date,
+) -> Result<ScanResult, AppError> {
     let mut findings = rules::evaluate(rules, &facts, config)?;
     crate::fix::safety::refine(&mut findings, &facts);
     let suppressions = gate::apply_suppressions(&mut findings, &config.suppressions, today);
@@ -130,6 +183,8 @@ pub fn scan_facts(
     let mut accounts: Vec<String> = facts.domains.iter().map(|d| d.owner.clone()).collect();
     accounts.sort();
     accounts.dedup();
+    let mut collection_errors = inventory.errors;
+    collection_errors.extend(facts.unjudged.iter().cloned());
     Ok(ScanResult {
         source: ScanSource {
             kind: if inventory_path.is_some() {
@@ -139,21 +194,16 @@ pub fn scan_facts(
             }
             .to_string(),
             path: inventory_path.map(|p| p.display().to_string()),
-            region: inventory.region.clone(),
+            region: inventory.region,
             accounts,
             domains: facts.domains.iter().map(|d| d.name.clone()).collect(),
             collected_at: inventory.collected_at,
             config: config.source.as_ref().map(|p| p.display().to_string()),
-            shards: inventory.shards.clone(),
+            shards: inventory.shards,
         },
         // A policy caguard cannot read is judged like one it could not fetch: the scan is
         // incomplete (exit 3, SARIF run withheld) rather than clean.
-        collection_errors: inventory
-            .errors
-            .iter()
-            .chain(&facts.unjudged)
-            .cloned()
-            .collect(),
+        collection_errors,
         warnings: facts.warnings,
         findings,
         suppressions,

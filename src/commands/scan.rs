@@ -92,15 +92,25 @@ pub fn run(args: &ScanArgs, ui: &Ui) -> Result<Outcome, AppError> {
                     inventory
                 }
             };
-            let result = crate::app::scan(
-                &inventory,
+            let facts = crate::app::derive_facts(&inventory, &config, &rules);
+            // Only `--fix` needs the inventory past the facts; otherwise it goes before the
+            // rules run, so the peak is the larger of model + facts and facts + findings.
+            let (inventory, summary) = if fix.is_some() {
+                let summary = crate::app::InventorySummary::of(&inventory);
+                (Some(inventory), summary)
+            } else {
+                (None, crate::app::InventorySummary::take(inventory))
+            };
+            let result = crate::app::scan_derived(
+                summary,
+                facts,
                 shown_path,
                 &config,
                 &rules,
                 baseline.as_ref(),
                 Date::today(),
             )?;
-            (Some(inventory), result)
+            (inventory, result)
         }
     };
     for warning in &result.warnings {

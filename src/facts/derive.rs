@@ -1,7 +1,7 @@
 //! Derives the facts of every resource of an inventory.
 
 use crate::arn;
-use crate::facts::groups::GroupTree;
+use crate::facts::groups::{Association, GroupTree};
 use crate::facts::model::*;
 use crate::facts::names::{fold_lookalike, normalize_name};
 use crate::facts::pattern::{GroupPattern, MatchStrength};
@@ -14,7 +14,9 @@ use crate::inventory::{
 };
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
+use std::hash::Hash;
+use std::sync::{Mutex, OnceLock};
 
 /// User configuration the facts depend on.
 #[derive(Debug, Clone, Default)]
@@ -68,14 +70,18 @@ pub fn derive_scopes(inventory: &Inventory, config: &FactsConfig, versions: bool
             .enumerate()
             .flat_map(|(r, repository)| (0..repository.packages.len()).map(move |p| (r, p)))
             .collect();
-        let derived: Vec<(PackageFacts, Vec<VersionFacts>)> = packages
+        let (packages, derived_versions): (Vec<PackageFacts>, Vec<Vec<VersionFacts>>) = packages
             .par_iter()
             .map(|&(r, p)| context.package_facts(r, p, versions))
-            .collect();
-        for (package, versions) in derived {
-            facts.packages.push(package);
-            facts.versions.extend(versions);
+            .unzip();
+        if facts.packages.is_empty() {
+            facts.packages = packages;
+        } else {
+            facts.packages.extend(packages);
         }
+        facts
+            .versions
+            .extend(derived_versions.into_iter().flatten());
     }
     let policies = facts
         .domains
@@ -102,26 +108,57 @@ pub fn derive_scopes(inventory: &Inventory, config: &FactsConfig, versions: bool
     facts
 }
 
-/// (format, namespace, name) as stored.
-type Coordinates = (String, String, String);
+/// (format, namespace, name) as stored, borrowed from the inventory.
+type Coordinates<'a> = (&'a str, &'a str, &'a str);
 
-fn coordinates(entry: &PackageEntry) -> Coordinates {
+fn coordinates(entry: &PackageEntry) -> Coordinates<'_> {
     let package = &entry.package;
     (
-        package
-            .format
-            .as_ref()
-            .map(|f| f.as_str().to_string())
-            .unwrap_or_default(),
-        package.namespace.clone().unwrap_or_default(),
-        package.package.clone().unwrap_or_default(),
+        package.format.as_ref().map_or("", |f| f.as_str()),
+        package.namespace.as_deref().unwrap_or_default(),
+        package.package.as_deref().unwrap_or_default(),
     )
 }
 
 fn display(coordinates: &Coordinates) -> String {
-    let (format, namespace, name) = coordinates;
-    let namespace = (!namespace.is_empty()).then_some(namespace.as_str());
-    display_name(&PackageFormat::from(format.as_str()), namespace, name)
+    let (format, namespace, name) = *coordinates;
+    let namespace = (!namespace.is_empty()).then_some(namespace);
+    display_name(&PackageFormat::from(format), namespace, name)
+}
+
+/// Packages under one key, sorted, without repeats (most keys have one: a vector, not a tree).
+type Members<'a> = Vec<Coordinates<'a>>;
+
+fn sort_members<K>(map: &mut HashMap<K, Members<'_>>) {
+    for members in map.values_mut() {
+        members.sort_unstable();
+        members.dedup();
+    }
+}
+
+/// Equal values derived for many packages (exposure paths, the reasons they are blocked), held
+/// once: packages of one repository and format mostly have the same ones.
+struct Interner<T>(Mutex<HashMap<T, Shared<T>>>);
+
+impl<T: Hash + Eq + Clone> Interner<T> {
+    fn new() -> Self {
+        Interner(Mutex::new(HashMap::new()))
+    }
+
+    fn intern(&self, value: T) -> Shared<T> {
+        match self.0.lock() {
+            Ok(mut map) => match map.get(&value) {
+                Some(shared) => shared.clone(),
+                None => {
+                    let shared = Shared::new(value.clone());
+                    map.insert(value, shared.clone());
+                    shared
+                }
+            },
+            // A panicked holder leaves nothing to share; an unshared value is as correct.
+            Err(_) => Shared::new(value),
+        }
+    }
 }
 
 fn origin_of(version: &crate::inventory::PackageVersionSummary) -> OriginType {
@@ -141,12 +178,17 @@ struct DomainContext<'a> {
     tree: GroupTree,
     graph: UpstreamGraph,
     /// Per repository: coordinates → package index.
-    records: Vec<HashMap<Coordinates, usize>>,
+    records: Vec<HashMap<Coordinates<'a>, usize>>,
     /// Per repository: (format, namespace, normalized name) → the packages stored under it.
-    normalized: Vec<HashMap<Coordinates, BTreeSet<Coordinates>>>,
+    normalized: Vec<HashMap<(&'a str, &'a str, String), Members<'a>>>,
     /// Coordinates of packages with INTERNAL versions anywhere in the domain, by format and
     /// lookalike key.
-    internal_by_fold: HashMap<Coordinates, BTreeSet<Coordinates>>,
+    internal_by_fold: HashMap<(&'a str, String, String), Members<'a>>,
+    /// The group fact of each (group, match strength), built on first use: a domain has few
+    /// groups and many packages.
+    group_facts: Vec<[OnceLock<Shared<PackageGroupFact>>; 2]>,
+    exposures: Interner<Vec<ExposurePath>>,
+    blocked: Interner<Vec<String>>,
     /// Per repository: the formats of which it holds packages with INTERNAL versions.
     internal_formats: Vec<BTreeSet<String>>,
     /// Per repository: the formats its search reaches an external connection for.
@@ -193,19 +235,17 @@ impl<'a> DomainContext<'a> {
             .repositories
             .iter()
             .map(|repository| {
-                let mut names: HashMap<Coordinates, BTreeSet<Coordinates>> = HashMap::new();
+                let mut names: HashMap<(&str, &str, String), Members> = HashMap::new();
                 for entry in &repository.packages {
                     let key = coordinates(entry);
-                    let folded = normalize_name(&PackageFormat::from(key.0.as_str()), &key.2);
-                    names
-                        .entry((key.0.clone(), key.1.clone(), folded))
-                        .or_default()
-                        .insert(key);
+                    let folded = normalize_name(&PackageFormat::from(key.0), key.2);
+                    names.entry((key.0, key.1, folded)).or_default().push(key);
                 }
+                sort_members(&mut names);
                 names
             })
             .collect();
-        let mut internal_by_fold: HashMap<Coordinates, BTreeSet<Coordinates>> = HashMap::new();
+        let mut internal_by_fold: HashMap<(&str, String, String), Members> = HashMap::new();
         let mut internal_formats = vec![BTreeSet::new(); domain.repositories.len()];
         for (formats, repository) in internal_formats.iter_mut().zip(&domain.repositories) {
             for entry in &repository.packages {
@@ -215,14 +255,15 @@ impl<'a> DomainContext<'a> {
                     .any(|v| origin_of(v) == OriginType::Internal)
                 {
                     let key = coordinates(entry);
-                    formats.insert(key.0.clone());
+                    formats.insert(key.0.to_string());
                     internal_by_fold
                         .entry(lookalike_key(&key))
                         .or_default()
-                        .insert(key);
+                        .push(key);
                 }
             }
         }
+        sort_members(&mut internal_by_fold);
         let graph = UpstreamGraph::build(domain);
         let reachable_formats = (0..domain.repositories.len())
             .map(|start| {
@@ -245,13 +286,17 @@ impl<'a> DomainContext<'a> {
                 "repository `{repository}`: upstream `{upstream}` is not in the inventory; its part of the search is unknown"
             ));
         }
+        let tree = GroupTree::build(domain);
         DomainContext {
             domain,
             config,
             region,
             owner,
             name,
-            tree: GroupTree::build(domain),
+            group_facts: (0..tree.len()).map(|_| Default::default()).collect(),
+            exposures: Interner::new(),
+            blocked: Interner::new(),
+            tree,
             graph,
             records,
             normalized,
@@ -518,9 +563,38 @@ impl<'a> DomainContext<'a> {
         self.repository_index.get(repository).copied()
     }
 
-    fn record(&self, repository: usize, key: &Coordinates) -> Option<&PackageEntry> {
+    fn record(&self, repository: usize, key: &Coordinates) -> Option<&'a PackageEntry> {
         let index = *self.records.get(repository)?.get(key)?;
-        self.domain.repositories[repository].packages.get(index)
+        self.domain
+            .repositories
+            .get(repository)?
+            .packages
+            .get(index)
+    }
+
+    /// The fact of the group `association` names, shared by every package it governs.
+    fn governing_group(&self, association: Association) -> Shared<PackageGroupFact> {
+        let build = || {
+            let pattern = self.tree.association_pattern(association).to_string();
+            Shared::new(PackageGroupFact {
+                association: match association.strength {
+                    MatchStrength::Strong => "STRONG",
+                    MatchStrength::Weak => "WEAK",
+                }
+                .to_string(),
+                modes: self.modes(&pattern),
+                pattern,
+            })
+        };
+        let slot = usize::from(association.strength == MatchStrength::Weak);
+        match self
+            .group_facts
+            .get(association.group_index())
+            .and_then(|slots| slots.get(slot))
+        {
+            Some(cell) => cell.get_or_init(build).clone(),
+            None => build(),
+        }
     }
 
     fn package_facts(
@@ -531,22 +605,24 @@ impl<'a> DomainContext<'a> {
     ) -> (PackageFacts, Vec<VersionFacts>) {
         let entry = &self.domain.repositories[repository].packages[package];
         let key = coordinates(entry);
-        let (format_text, namespace_text, name) = key.clone();
-        let format = PackageFormat::from(format_text.as_str());
-        let namespace = (!namespace_text.is_empty()).then_some(namespace_text.as_str());
+        let (format_text, namespace_text, name) = key;
+        let format = PackageFormat::from(format_text);
+        let namespace = (!namespace_text.is_empty()).then_some(namespace_text);
         let repository_name = self.repository_name(repository).to_string();
         let package_arn = arn::package(
             &self.region,
             &self.owner,
             &self.name,
             &repository_name,
-            &format_text,
+            format_text,
             namespace,
-            &name,
+            name,
         );
 
         let mut counts = VersionCounts::default();
-        let mut by_origin: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        // Per origin (internal, external, unknown): the highest version that parses, the first
+        // seen among equal ones (what `version::highest` gives), each version parsed once.
+        let mut best: [Option<(&str, version::FormatVersion)>; 3] = [None, None, None];
         let mut internal_entry_here = false;
         let mut versions = Vec::with_capacity(if with_versions {
             entry.versions.len()
@@ -563,25 +639,35 @@ impl<'a> DomainContext<'a> {
                     if entry_repository(summary) == Some(repository_name.as_str()) {
                         internal_entry_here = true;
                     }
-                    "internal"
+                    0
                 }
                 OriginType::External => {
                     counts.external += 1;
-                    "external"
+                    1
                 }
                 _ => {
                     counts.unknown += 1;
-                    "unknown"
+                    2
                 }
             };
-            by_origin
-                .entry(bucket)
-                .or_default()
-                .push(summary.version.as_str());
-            let parsed = version::parse(&format, &summary.version).is_ok();
-            if !parsed {
-                unparsed.push(summary.version.clone());
-            }
+            let parsed = match version::parse(&format, &summary.version) {
+                Ok(parsed) => {
+                    if let Some(slot) = best.get_mut(bucket) {
+                        let replace = match slot {
+                            Some((_, current)) => parsed > *current,
+                            None => true,
+                        };
+                        if replace {
+                            *slot = Some((summary.version.as_str(), parsed));
+                        }
+                    }
+                    true
+                }
+                Err(_) => {
+                    unparsed.push(summary.version.clone());
+                    false
+                }
+            };
             if !with_versions {
                 continue;
             }
@@ -593,9 +679,9 @@ impl<'a> DomainContext<'a> {
                 package_arn: package_arn.clone(),
                 domain: self.name.clone(),
                 repository: repository_name.clone(),
-                format: format_text.clone(),
+                format: format_text.to_string(),
                 namespace: namespace.map(str::to_string),
-                name: name.clone(),
+                name: name.to_string(),
                 version: summary.version.clone(),
                 status: summary.status.as_str().to_string(),
                 origin: origin.as_str().to_string(),
@@ -604,23 +690,19 @@ impl<'a> DomainContext<'a> {
                 parsed,
             });
         }
-        let highest_of = |bucket: &str| {
-            by_origin
-                .get(bucket)
-                .and_then(|list| version::highest(&format, list.iter().copied()).highest)
-                .map(str::to_string)
-        };
-        let highest = HighestVersions {
-            internal: highest_of("internal"),
-            external: highest_of("external"),
-            unknown: highest_of("unknown"),
-        };
-        let external_outranks_internal = match (&highest.internal, &highest.external) {
-            (Some(internal), Some(external)) => matches!(
-                version::compare(&format, external, internal),
-                Ok(std::cmp::Ordering::Greater)
-            ),
+        let [internal_best, external_best, unknown_best] = best;
+        let external_outranks_internal = match (&internal_best, &external_best) {
+            (Some((_, internal)), Some((_, external))) => {
+                external.cmp(internal) == std::cmp::Ordering::Greater
+            }
             _ => false,
+        };
+        let text_of =
+            |best: Option<(&str, version::FormatVersion)>| best.map(|(text, _)| text.to_string());
+        let highest = HighestVersions {
+            internal: text_of(internal_best),
+            external: text_of(external_best),
+            unknown: text_of(unknown_best),
         };
 
         let restrictions = entry
@@ -638,17 +720,8 @@ impl<'a> DomainContext<'a> {
                 .unwrap_or_else(|| AllowMode::Allow.as_str().to_string()),
         };
 
-        let association = self.tree.associate(&format, namespace, &name);
-        let group_pattern = self.tree.association_pattern(association).to_string();
-        let group = PackageGroupFact {
-            association: match association.strength {
-                MatchStrength::Strong => "STRONG",
-                MatchStrength::Weak => "WEAK",
-            }
-            .to_string(),
-            modes: self.modes(&group_pattern),
-            pattern: group_pattern,
-        };
+        let association = self.tree.associate(&format, namespace, name);
+        let group = self.governing_group(association);
 
         let reach = self.graph.external_reach(repository, &format);
         let mut exposure = Vec::new();
@@ -715,7 +788,7 @@ impl<'a> DomainContext<'a> {
             .internal_patterns
             .iter()
             .find(|pattern| {
-                pattern.match_package(&format, namespace, &name) == Some(MatchStrength::Strong)
+                pattern.match_package(&format, namespace, name) == Some(MatchStrength::Strong)
             })
             .map(|pattern| pattern.as_str().to_string());
 
@@ -725,16 +798,16 @@ impl<'a> DomainContext<'a> {
             (Vec::new(), 0)
         };
 
-        let normalized = normalize_name(&format, &name);
+        let normalized = normalize_name(&format, name);
         let (name_collisions, name_collisions_count) = others_than(
-            self.normalized.get(repository).and_then(|names| {
-                names.get(&(format_text.clone(), namespace_text.clone(), normalized))
-            }),
+            self.normalized
+                .get(repository)
+                .and_then(|names| names.get(&(format_text, namespace_text, normalized))),
             &key,
         );
 
         let facts = PackageFacts {
-            display: display_name(&format, namespace, &name),
+            display: display_name(&format, namespace, name),
             arn: package_arn,
             domain: self.name.clone(),
             repository: repository_name,
@@ -749,15 +822,15 @@ impl<'a> DomainContext<'a> {
             group,
             external_reach: !reach.is_empty(),
             exposed: !exposure.is_empty(),
-            exposure,
-            blocked_by,
+            exposure: self.exposures.intern(exposure),
+            blocked_by: self.blocked.intern(blocked_by),
             internal_pattern,
             lookalike_of,
             lookalike_of_count,
             name_collisions,
             name_collisions_count,
-            format: format_text,
-            name,
+            format: format_text.to_string(),
+            name: name.to_string(),
         };
         (facts, versions)
     }
@@ -811,12 +884,8 @@ fn entry_repository(version: &crate::inventory::PackageVersionSummary) -> Option
 
 /// Lookalike key of the rule `lookalike-of-internal-package`: the format, and the folds of
 /// namespace and name.
-fn lookalike_key(key: &Coordinates) -> Coordinates {
-    (
-        key.0.clone(),
-        fold_lookalike(&key.1),
-        fold_lookalike(&key.2),
-    )
+fn lookalike_key<'a>(key: &Coordinates<'a>) -> (&'a str, String, String) {
+    (key.0, fold_lookalike(key.1), fold_lookalike(key.2))
 }
 
 /// At most this many names in a list fact such as `lookalike_of`; its `_count` sibling has the
@@ -826,11 +895,11 @@ pub const LIST_LIMIT: usize = 10;
 
 /// The first [`LIST_LIMIT`] members of `set` other than `key`, for display, and how many there
 /// are in all. Constant work per call: `key` is skipped once, the rest is never walked.
-fn others_than(set: Option<&BTreeSet<Coordinates>>, key: &Coordinates) -> (Vec<String>, i64) {
+fn others_than(set: Option<&Members>, key: &Coordinates) -> (Vec<String>, i64) {
     let Some(set) = set else {
         return (Vec::new(), 0);
     };
-    let total = set.len() - usize::from(set.contains(key));
+    let total = set.len() - usize::from(set.binary_search(key).is_ok());
     let shown = set
         .iter()
         .filter(|other| *other != key)
@@ -910,6 +979,33 @@ mod tests {
             .into_iter()
             .find(|p| p.repository == "app")
             .expect("the package in app")
+    }
+
+    /// Packages with equal group, exposure and blocked-by facts hold one copy of each, and the
+    /// shared facts serialize as plain values.
+    #[test]
+    fn packages_share_equal_derived_facts() {
+        let mut inventory = world(
+            json!({"app": record("a", None, &[("1.0.0", "INTERNAL")])}),
+            json!([]),
+            true,
+            false,
+        );
+        let mut twin = inventory.domains[0].repositories[0].packages[0].clone();
+        twin.package.package = Some("b".to_string());
+        inventory.domains[0].repositories[0].packages.push(twin);
+        let facts = derive(&inventory, &FactsConfig::default());
+        let [a, b] = facts.packages.as_slice() else {
+            panic!("two packages");
+        };
+        assert_eq!((a.name.as_str(), b.name.as_str()), ("a", "b"));
+        assert!(Shared::ptr_eq(&a.exposure, &b.exposure));
+        assert!(Shared::ptr_eq(&a.blocked_by, &b.blocked_by));
+        assert!(Shared::ptr_eq(&a.group, &b.group));
+        let value = serde_json::to_value(a).unwrap();
+        assert_eq!(value["exposure"][0]["path"], json!(["app", "store"]));
+        assert_eq!(value["blocked_by"], json!([]));
+        assert_eq!(value["group"]["pattern"], "/*");
     }
 
     #[test]

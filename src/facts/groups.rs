@@ -61,6 +61,13 @@ pub struct Association {
     pub strength: MatchStrength,
 }
 
+impl Association {
+    /// The position of the governing group in its [`GroupTree`].
+    pub fn group_index(&self) -> usize {
+        self.group
+    }
+}
+
 /// All package groups of a domain, with the implicit root when the inventory lacks one.
 #[derive(Debug, Clone)]
 pub struct GroupTree {
@@ -312,6 +319,15 @@ impl GroupTree {
                 strength: MatchStrength::Strong,
             },
         }
+    }
+
+    /// How many groups the tree holds (the implicit root included).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
     }
 
     pub fn association_pattern(&self, association: Association) -> &str {

@@ -6,6 +6,7 @@
 use crate::facts::policy::PolicyFacts;
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Facts of a domain.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -148,7 +149,7 @@ pub struct HighestVersions {
 }
 
 /// How a public version can reach this package in this repository.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 pub struct ExposurePath {
     /// Repository holding the external connection (where the public version enters).
     pub entry_repository: String,
@@ -197,16 +198,20 @@ pub struct PackageFacts {
     pub internal_entry_here: bool,
     /// Package-level origin controls.
     pub origin: OriginFact,
-    /// The governing package group.
-    pub group: PackageGroupFact,
+    /// The governing package group (shared by the packages it governs).
+    #[schemars(with = "PackageGroupFact")]
+    pub group: Shared<PackageGroupFact>,
     /// The search from this repository reaches an external connection for the format.
     pub external_reach: bool,
     /// A new public version of this name can be ingested and retained here.
     pub exposed: bool,
-    /// Every way a public version gets here (empty when not exposed).
-    pub exposure: Vec<ExposurePath>,
-    /// Why each reachable external connection cannot deliver (when it cannot).
-    pub blocked_by: Vec<String>,
+    /// Every way a public version gets here (empty when not exposed); shared by the packages
+    /// with the same paths.
+    #[schemars(with = "Vec<ExposurePath>")]
+    pub exposure: Shared<Vec<ExposurePath>>,
+    /// Why each reachable external connection cannot deliver (when it cannot); shared likewise.
+    #[schemars(with = "Vec<String>")]
+    pub blocked_by: Shared<Vec<String>>,
     /// The first configured internal pattern the package matches, or null.
     pub internal_pattern: Option<String>,
     /// INTERNAL packages of the domain whose folded name equals this one's while the stored name
@@ -280,4 +285,45 @@ pub struct VersionFacts {
     pub entry_connection: Option<String>,
     /// Whether the version parses under the format's ordering.
     pub parsed: bool,
+}
+
+/// A fact value shared between resources (the packages of one group, or with the same exposure
+/// paths), serialized as the value itself.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Shared<T>(Arc<T>);
+
+impl<T> Shared<T> {
+    pub fn new(value: T) -> Self {
+        Shared(Arc::new(value))
+    }
+
+    /// Whether both are the same value (not only equal ones).
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+
+    /// The address of the value: the same for every resource sharing it.
+    pub fn address(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const () as usize
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Arc::clone(&self.0))
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Serialize> Serialize for Shared<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        T::serialize(&self.0, serializer)
+    }
 }

@@ -10,11 +10,13 @@ use super::safety;
 use crate::arn;
 use crate::facts::model::{GroupFacts, PackageFacts};
 use crate::facts::Facts;
-use crate::finding::{Finding, FixCall, PlannedFix, Safety};
+use crate::finding::{EvidenceValue, Finding, FixCall, Parameters, PlannedFix, Safety};
 use crate::inventory::Inventory;
 use crate::rules::{FixSpec, FixTarget, OriginValue};
 use serde_json::{json, Value};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// The AWS defaults for a package's history, as (publish, upstream): published directly
 /// (INTERNAL versions) `ALLOW, BLOCK`; ingested from a public registry (EXTERNAL) `BLOCK, ALLOW`
@@ -44,6 +46,35 @@ fn resolve(requested: OriginValue, current: &str, default: Option<&'static str>)
     }
 }
 
+thread_local! {
+    /// Parameter names, shared by every call a thread plans.
+    static KEYS: RefCell<HashMap<&'static str, Arc<str>>> = RefCell::new(HashMap::new());
+    /// `restrictions` of package calls by (publish, upstream): a handful of distinct values
+    /// shared by the calls of many findings.
+    static RESTRICTIONS: RefCell<HashMap<(String, String), Arc<Value>>> = RefCell::new(HashMap::new());
+}
+
+fn key(name: &'static str) -> Arc<str> {
+    KEYS.with(|keys| {
+        Arc::clone(
+            keys.borrow_mut()
+                .entry(name)
+                .or_insert_with(|| Arc::from(name)),
+        )
+    })
+}
+
+fn package_restrictions(publish: &str, upstream: &str) -> EvidenceValue {
+    RESTRICTIONS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let wanted = (publish.to_string(), upstream.to_string());
+        let value = cache
+            .entry(wanted)
+            .or_insert_with(|| Arc::new(json!({"publish": publish, "upstream": upstream})));
+        EvidenceValue::Shared(Arc::clone(value))
+    })
+}
+
 fn put_package_origin(
     package: &PackageFacts,
     repository: &str,
@@ -51,19 +82,16 @@ fn put_package_origin(
     upstream: &str,
 ) -> FixCall {
     let (region, account, _) = arn::split(&package.arn).unwrap_or(("", "", ""));
-    let mut parameters = BTreeMap::new();
-    parameters.insert("domain".to_string(), json!(package.domain));
-    parameters.insert("domainOwner".to_string(), json!(account));
-    parameters.insert("repository".to_string(), json!(repository));
-    parameters.insert("format".to_string(), json!(package.format));
+    let mut parameters = Parameters::default();
+    parameters.insert(key("domain"), json!(package.domain));
+    parameters.insert(key("domainOwner"), json!(account));
+    parameters.insert(key("repository"), json!(repository));
+    parameters.insert(key("format"), json!(package.format));
     if let Some(namespace) = &package.namespace {
-        parameters.insert("namespace".to_string(), json!(namespace));
+        parameters.insert(key("namespace"), json!(namespace));
     }
-    parameters.insert("package".to_string(), json!(package.name));
-    parameters.insert(
-        "restrictions".to_string(),
-        json!({"publish": publish, "upstream": upstream}),
-    );
+    parameters.insert(key("package"), json!(package.name));
+    parameters.insert(key("restrictions"), package_restrictions(publish, upstream));
     FixCall {
         operation: "PutPackageOriginConfiguration".to_string(),
         resource: arn::package(
@@ -112,7 +140,7 @@ pub fn plan_package(spec: &FixSpec, package: &PackageFacts) -> Option<PlannedFix
         }
         FixTarget::EntryRepositories => {
             let mut done: Vec<&str> = Vec::new();
-            for path in &package.exposure {
+            for path in package.exposure.iter() {
                 let entry = path.entry_repository.as_str();
                 if done.contains(&entry) {
                     continue;
@@ -177,10 +205,10 @@ pub fn plan_group(spec: &FixSpec, group: &GroupFacts) -> Option<PlannedFix> {
     };
     let (_, account, _) = arn::split(&group.arn).unwrap_or(("", "", ""));
     let base = |operation: &str| {
-        let mut parameters = BTreeMap::new();
-        parameters.insert("domain".to_string(), json!(group.domain));
-        parameters.insert("domainOwner".to_string(), json!(account));
-        parameters.insert("packageGroup".to_string(), json!(group.pattern));
+        let mut parameters = Parameters::default();
+        parameters.insert(key("domain"), json!(group.domain));
+        parameters.insert(key("domainOwner"), json!(account));
+        parameters.insert(key("packageGroup"), json!(group.pattern));
         FixCall {
             operation: operation.to_string(),
             resource: group.arn.clone(),
@@ -209,9 +237,7 @@ pub fn plan_group(spec: &FixSpec, group: &GroupFacts) -> Option<PlannedFix> {
         );
     }
     let mut update = base("UpdatePackageGroupOriginConfiguration");
-    update
-        .parameters
-        .insert("restrictions".to_string(), restrictions);
+    update.parameters.insert(key("restrictions"), restrictions);
     calls.push(update);
     Some(PlannedFix {
         safety: *safety,

@@ -3,7 +3,7 @@
 //! keeps the two equal.
 
 use super::ScanResult;
-use crate::finding::Finding;
+use crate::finding::{Evidence, Finding, Parameters};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -15,7 +15,7 @@ pub const REPORT_VERSION: u32 = 1;
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(title = "caguard report v1")]
-pub struct Report {
+pub struct Report<'a> {
     /// Always 1 for this format.
     pub report_version: u32,
     pub tool: Tool,
@@ -29,7 +29,7 @@ pub struct Report {
     /// Configured suppressions and whether they matched.
     pub suppressions: Vec<SuppressionEntry>,
     /// Sorted by severity (most severe first), rule id, ARN.
-    pub findings: Vec<FindingEntry>,
+    pub findings: Vec<FindingEntry<'a>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -120,118 +120,120 @@ pub struct SuppressionEntry {
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct FindingEntry {
-    pub rule_id: String,
+pub struct FindingEntry<'a> {
+    pub rule_id: &'a str,
     /// critical, high, medium, low or info.
-    pub severity: String,
-    pub title: String,
-    pub message: String,
-    pub resource: ResourceEntry,
+    pub severity: &'a str,
+    pub title: &'a str,
+    pub message: &'a str,
+    pub resource: ResourceEntry<'a>,
     /// The facts that made the rule true, by fact path.
-    pub evidence: BTreeMap<String, Value>,
+    #[schemars(with = "BTreeMap<String, Value>")]
+    pub evidence: &'a Evidence,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<FixEntry>,
+    pub fix: Option<FixEntry<'a>>,
     /// Stable identity: hex(sha256(ruleId 0x00 ARN))[..32].
-    pub fingerprint: String,
+    pub fingerprint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<SuppressionState>,
+    pub suppression: Option<SuppressionState<'a>>,
     /// `new` or `existing` (present in the baseline).
-    pub baseline_state: String,
+    pub baseline_state: &'a str,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ResourceEntry {
-    pub arn: String,
+pub struct ResourceEntry<'a> {
+    pub arn: &'a str,
     /// domain, repository, package-group, package or version.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
+    pub domain: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub repository: Option<String>,
+    pub repository: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub format: Option<String>,
+    pub format: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
+    pub pattern: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct FixEntry {
+pub struct FixEntry<'a> {
     /// `safe`, or `unsafe` when a call would also stop a flow of INTERNAL versions: review first.
-    pub safety: String,
-    pub description: String,
-    pub calls: Vec<FixCallEntry>,
+    pub safety: &'a str,
+    pub description: &'a str,
+    pub calls: Vec<FixCallEntry<'a>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct FixCallEntry {
-    pub operation: String,
-    pub resource: String,
-    pub parameters: BTreeMap<String, Value>,
+pub struct FixCallEntry<'a> {
+    pub operation: &'a str,
+    pub resource: &'a str,
+    #[schemars(with = "BTreeMap<String, Value>")]
+    pub parameters: &'a Parameters,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct SuppressionState {
-    pub reason: String,
+pub struct SuppressionState<'a> {
+    pub reason: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires: Option<String>,
+    pub expires: Option<&'a str>,
 }
 
-fn entry(finding: &Finding) -> FindingEntry {
+/// The report's view of a finding: borrowed, so that a report of a hundred thousand findings
+/// does not copy them all before it is written.
+fn entry(finding: &Finding) -> FindingEntry<'_> {
     let resource = &finding.resource;
     FindingEntry {
-        rule_id: finding.rule_id.clone(),
-        severity: finding.severity.as_str().to_string(),
-        title: finding.title.clone(),
-        message: finding.message.clone(),
+        rule_id: &finding.rule_id,
+        severity: finding.severity.as_str(),
+        title: &finding.title,
+        message: &finding.message,
         resource: ResourceEntry {
-            arn: resource.arn.clone(),
-            kind: resource.kind.clone(),
-            domain: resource.domain.clone(),
-            repository: resource.repository.clone(),
-            format: resource.format.clone(),
-            namespace: resource.namespace.clone(),
-            name: resource.name.clone(),
-            pattern: resource.pattern.clone(),
+            arn: &resource.arn,
+            kind: &resource.kind,
+            domain: resource.domain.as_deref(),
+            repository: resource.repository.as_deref(),
+            format: resource.format.as_deref(),
+            namespace: resource.namespace.as_deref(),
+            name: resource.name.as_deref(),
+            pattern: resource.pattern.as_deref(),
         },
-        evidence: finding.evidence.clone(),
+        evidence: &finding.evidence,
         fix: finding.fix.as_ref().map(|fix| FixEntry {
             safety: match fix.safety {
                 crate::finding::Safety::Safe => "safe",
                 crate::finding::Safety::Unsafe => "unsafe",
-            }
-            .to_string(),
-            description: fix.description.clone(),
+            },
+            description: &fix.description,
             calls: fix
                 .calls
                 .iter()
                 .map(|call| FixCallEntry {
-                    operation: call.operation.clone(),
-                    resource: call.resource.clone(),
-                    parameters: call.parameters.clone(),
+                    operation: &call.operation,
+                    resource: &call.resource,
+                    parameters: &call.parameters,
                 })
                 .collect(),
         }),
-        fingerprint: finding.fingerprint.clone(),
+        fingerprint: &finding.fingerprint,
         suppression: finding.suppression.as_ref().map(|s| SuppressionState {
-            reason: s.reason.clone(),
-            expires: s.expires.clone(),
+            reason: &s.reason,
+            expires: s.expires.as_deref(),
         }),
         baseline_state: match finding.baseline {
             crate::finding::BaselineState::New => "new",
             crate::finding::BaselineState::Existing => "existing",
-        }
-        .to_string(),
+        },
     }
 }
 
 /// Builds the report document.
-pub fn report(result: &ScanResult) -> Report {
+pub fn report(result: &ScanResult) -> Report<'_> {
     let counts = result.counts();
     let by_severity: BTreeMap<String, usize> = crate::finding::Severity::ALL
         .iter()
@@ -316,7 +318,8 @@ pub fn write(result: &ScanResult, out: &mut impl std::io::Write) -> std::io::Res
 
 /// The JSON Schema of the report, as committed in `schemas/report-v1.schema.json`.
 pub fn schema() -> String {
-    let mut text = serde_json::to_string_pretty(&schemars::schema_for!(Report)).unwrap_or_default();
+    let mut text =
+        serde_json::to_string_pretty(&schemars::schema_for!(Report<'static>)).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -158,7 +158,7 @@ pub fn parse_report(text: &str, path: &str) -> Result<ScanResult, MergeError> {
             title: entry.title,
             message: entry.message,
             resource: entry.resource,
-            evidence: entry.evidence,
+            evidence: entry.evidence.into(),
             fix,
             fingerprint: entry.fingerprint,
             suppression: entry.suppression,

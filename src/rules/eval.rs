@@ -5,11 +5,12 @@ use super::{Rule, RuleSet, Scope};
 use crate::config::Config;
 use crate::facts::model::{GroupFacts, PackageFacts};
 use crate::facts::Facts;
-use crate::finding::{Finding, Resource};
+use crate::finding::{EvidenceValue, Finding, Resource};
 use crate::fix::plan;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Stack of the evaluation threads. The `cel` interpreter takes about 1 KiB of stack per level of
@@ -54,12 +55,20 @@ trait Fields {
     fn json_field(&self, name: &str) -> Option<Value>;
     /// Every field name, in declaration (serialization) order.
     fn field_names() -> &'static [&'static str];
+    /// For a field the facts share between resources (an `Arc`), its address: findings of all
+    /// those resources then share one JSON value of it.
+    fn shared_field(&self, _name: &str) -> Option<usize> {
+        None
+    }
 }
 
 /// Implements [`Fields`] for a facts type; the list must name every serialized field (checked
 /// by `fields_cover_the_serialized_facts`).
 macro_rules! fields {
     ($type:ty { $($field:ident),* $(,)? }) => {
+        fields!($type { $($field),* } shared {});
+    };
+    ($type:ty { $($field:ident),* $(,)? } shared { $($shared:ident),* $(,)? }) => {
         impl Fields for $type {
             fn cel_field(&self, name: &str) -> Option<Result<cel::Value, String>> {
                 match name {
@@ -75,6 +84,12 @@ macro_rules! fields {
             }
             fn field_names() -> &'static [&'static str] {
                 &[$(stringify!($field)),*]
+            }
+            fn shared_field(&self, name: &str) -> Option<usize> {
+                match name {
+                    $(stringify!($shared) => Some(self.$shared.address()),)*
+                    _ => None,
+                }
             }
         }
     };
@@ -145,6 +160,10 @@ fields!(PackageFacts {
     lookalike_of_count,
     name_collisions,
     name_collisions_count,
+} shared {
+    group,
+    exposure,
+    blocked_by,
 });
 
 fields!(crate::facts::model::VersionFacts {
@@ -270,38 +289,35 @@ pub fn evaluate(
             .collect(),
     );
     let all = || -> Result<Vec<Finding>, EvalError> {
-        let mut findings = Vec::new();
         let cache = &cache;
-        findings.extend(run(
-            &of_scope(Scope::Domain),
-            &facts.domains,
-            config,
-            cache,
-        )?);
-        findings.extend(run(
-            &of_scope(Scope::Repository),
-            &facts.repositories,
-            config,
-            cache,
-        )?);
-        findings.extend(run(
-            &of_scope(Scope::PackageGroup),
-            &facts.package_groups,
-            config,
-            cache,
-        )?);
-        findings.extend(run(
-            &of_scope(Scope::Package),
-            &facts.packages,
-            config,
-            cache,
-        )?);
-        findings.extend(run(
-            &of_scope(Scope::Version),
-            &facts.versions,
-            config,
-            cache,
-        )?);
+        let mut parts = vec![
+            run(&of_scope(Scope::Domain), &facts.domains, config, cache)?,
+            run(
+                &of_scope(Scope::Repository),
+                &facts.repositories,
+                config,
+                cache,
+            )?,
+            run(
+                &of_scope(Scope::PackageGroup),
+                &facts.package_groups,
+                config,
+                cache,
+            )?,
+            run(&of_scope(Scope::Package), &facts.packages, config, cache)?,
+            run(&of_scope(Scope::Version), &facts.versions, config, cache)?,
+        ];
+        // The largest part (packages, or versions) takes in the others rather than being copied
+        // into a new vector. Scopes never tie in the sort (each rule has one scope), so the order
+        // of the parts does not matter.
+        let largest = (0..parts.len())
+            .max_by_key(|&index| parts[index].len())
+            .unwrap_or(0);
+        let mut findings = std::mem::take(&mut parts[largest]);
+        findings.reserve(parts.iter().map(Vec::len).sum());
+        for part in parts {
+            findings.extend(part);
+        }
         Ok(findings)
     };
     // The global pool's workers have whatever stack rayon defaults to; these have a known one.
@@ -309,8 +325,55 @@ pub fn evaluate(
         Some(pool) => pool.install(all)?,
         None => all()?,
     };
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    sort_for_report(&mut findings);
     Ok(findings)
+}
+
+/// Sorts findings by [`Finding::sort_key`], ties in the order given (as a stable sort would).
+/// The sort runs on small keys, with rule ids ranked once instead of compared byte by byte,
+/// and the findings move once each at the end instead of at every merge step.
+fn sort_for_report(findings: &mut [Finding]) {
+    let mut ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rank = |id: &str| ids.binary_search(&id).unwrap_or(0);
+    let mut order: Vec<(
+        std::cmp::Reverse<crate::finding::Severity>,
+        usize,
+        &str,
+        usize,
+    )> = findings
+        .iter()
+        .enumerate()
+        .map(|(index, f)| {
+            (
+                std::cmp::Reverse(f.severity),
+                rank(&f.rule_id),
+                f.resource.arn.as_str(),
+                index,
+            )
+        })
+        .collect();
+    // The index last makes every key distinct, so the unstable sort keeps the given order of ties.
+    order.sort_unstable();
+    // destination[i]: where the finding now at i belongs.
+    let mut destination = vec![0; order.len()];
+    for (target, (_, _, _, source)) in order.iter().enumerate() {
+        if let Some(slot) = destination.get_mut(*source) {
+            *slot = target;
+        }
+    }
+    drop(order);
+    for index in 0..findings.len() {
+        loop {
+            let target = destination[index];
+            if target == index {
+                break;
+            }
+            findings.swap(index, target);
+            destination.swap(index, target);
+        }
+    }
 }
 
 /// A root CEL context with the functions the instrumented conditions call.
@@ -321,13 +384,15 @@ fn root_context(cache: &Arc<RegexCache>) -> cel::Context<'static, 'static> {
 }
 
 /// What the rules of one scope read of each resource: the top-level facts converted to CEL (all
-/// of them when some rule uses the variable as a whole), and per rule the top-level facts its
-/// message and evidence show (with the `_count` companions of capped lists).
+/// of them when some rule uses the variable as a whole), and per rule its evidence paths. The
+/// facts a finding's message and evidence show are converted to JSON on demand, once per
+/// resource ([`ShownFacts`]).
 struct Reads {
     /// Field names (interned as CEL map keys) the activation holds.
     cel: Vec<(&'static str, cel::objects::Key)>,
-    /// Per rule, in the order of the rules: the fields a finding's message and evidence read.
-    shown: Vec<Vec<&'static str>>,
+    /// Per rule: its evidence paths in path order without repeats, as the keys its findings
+    /// share.
+    evidence: Vec<Vec<Arc<str>>>,
 }
 
 impl Reads {
@@ -346,39 +411,16 @@ impl Reads {
             })
             .map(|name| (*name, cel::objects::Key::String(Arc::new(name.to_string()))))
             .collect();
-        let shown = rules
+        let evidence = rules
             .iter()
             .map(|rule| {
-                let variable = rule.scope.variable();
-                let top = |path: &str| -> Option<String> {
-                    path.strip_prefix(variable)?
-                        .strip_prefix('.')?
-                        .split('.')
-                        .next()
-                        .map(str::to_string)
-                };
-                let mut wanted: Vec<String> = rule
-                    .evidence
-                    .iter()
-                    .map(String::as_str)
-                    .chain(
-                        super::placeholders(&rule.message)
-                            .iter()
-                            .map(String::as_str)
-                            .collect::<Vec<_>>(),
-                    )
-                    .filter_map(top)
-                    .collect();
-                let counts: Vec<String> = wanted.iter().map(|f| format!("{f}_count")).collect();
-                wanted.extend(counts);
-                names
-                    .iter()
-                    .copied()
-                    .filter(|name| wanted.iter().any(|w| w == name))
-                    .collect()
+                let mut paths: Vec<&str> = rule.evidence.iter().map(String::as_str).collect();
+                paths.sort_unstable();
+                paths.dedup();
+                paths.into_iter().map(Arc::from).collect()
             })
             .collect();
-        Reads { cel, shown }
+        Reads { cel, evidence }
     }
 
     /// The resource as the CEL value its rules see: a map of the fields they read.
@@ -391,17 +433,70 @@ impl Reads {
         }
         Ok(cel::Value::Map(cel::objects::Map { map: Arc::new(map) }))
     }
+}
 
-    /// The facts a finding of rule `index` shows, as JSON (missing fields read as null, as in
-    /// the whole document).
-    fn shown<S: Fields>(&self, index: usize, subject: &S) -> Value {
-        let mut map = serde_json::Map::new();
-        for name in self.shown.get(index).into_iter().flatten() {
-            if let Some(value) = subject.json_field(name) {
-                map.insert(name.to_string(), value);
-            }
+/// Values shared between resources, by (field, address of the shared facts): a thread's cache.
+type SharedValues = HashMap<(&'static str, usize), Arc<Value>>;
+
+/// The top-level facts of one resource that its findings show, each converted to JSON once
+/// (several rules of a resource show the same facts), on demand.
+struct ShownFacts<'s, S> {
+    subject: &'s S,
+    converted: Vec<(&'static str, Arc<Value>)>,
+}
+
+impl<'s, S: Fields> ShownFacts<'s, S> {
+    fn new(subject: &'s S) -> Self {
+        ShownFacts {
+            subject,
+            converted: Vec::new(),
         }
-        Value::Object(map)
+    }
+
+    /// The top-level fact `name` as JSON; `None` for a name that is not a field.
+    fn field(&mut self, name: &str, shared: &mut SharedValues) -> Option<Arc<Value>> {
+        if let Some((_, value)) = self.converted.iter().find(|(field, _)| *field == name) {
+            return Some(Arc::clone(value));
+        }
+        let field = S::field_names().iter().copied().find(|f| *f == name)?;
+        let value =
+            match self.subject.shared_field(field) {
+                Some(address) => Arc::clone(shared.entry((field, address)).or_insert_with(|| {
+                    Arc::new(self.subject.json_field(field).unwrap_or_default())
+                })),
+                None => Arc::new(self.subject.json_field(field)?),
+            };
+        self.converted.push((field, Arc::clone(&value)));
+        Some(value)
+    }
+
+    /// The value at a fact path such as `pkg.versions.internal` (null when there is none), as
+    /// evidence: a whole top-level list or object is shared, anything else is copied.
+    fn lookup(&mut self, variable: &str, path: &str, shared: &mut SharedValues) -> EvidenceValue {
+        let rest = path.strip_prefix(variable).unwrap_or(path);
+        let mut segments = rest.split('.').filter(|segment| !segment.is_empty());
+        let Some(top) = segments.next() else {
+            return EvidenceValue::Owned(Value::Null);
+        };
+        let Some(value) = self.field(top, shared) else {
+            return EvidenceValue::Owned(Value::Null);
+        };
+        let mut nested = segments.peekable();
+        if nested.peek().is_none() {
+            return match &*value {
+                Value::Array(_) | Value::Object(_) | Value::String(_) => {
+                    EvidenceValue::Shared(value)
+                }
+                scalar => EvidenceValue::Owned(scalar.clone()),
+            };
+        }
+        EvidenceValue::Owned(
+            nested
+                .fold(&*value, |value, segment| {
+                    value.get(segment).unwrap_or(&Value::Null)
+                })
+                .clone(),
+        )
     }
 }
 
@@ -418,11 +513,18 @@ fn run<S: Subject>(
     let per_subject: Vec<Result<Vec<Finding>, EvalError>> = subjects
         .par_iter()
         .map_init(
-            || root_context(cache),
-            |root, subject| evaluate_subject(root, rules, &reads, subject, config),
+            || (root_context(cache), SharedValues::new()),
+            |(root, shared), subject| {
+                evaluate_subject(root, shared, rules, &reads, subject, config)
+            },
         )
         .collect();
-    let mut findings = Vec::new();
+    let mut findings = Vec::with_capacity(
+        per_subject
+            .iter()
+            .map(|result| result.as_ref().map_or(0, Vec::len))
+            .sum(),
+    );
     for result in per_subject {
         findings.extend(result?);
     }
@@ -431,6 +533,7 @@ fn run<S: Subject>(
 
 fn evaluate_subject<S: Subject>(
     root: &mut cel::Context,
+    shared: &mut SharedValues,
     rules: &[&Rule],
     reads: &Reads,
     subject: &S,
@@ -451,6 +554,7 @@ fn evaluate_subject<S: Subject>(
     let mut context = root.new_inner_scope();
     context.add_variable_from_value(first.scope.variable(), value);
     let mut findings = Vec::new();
+    let mut shown = ShownFacts::new(subject);
     for (index, rule) in rules.iter().enumerate() {
         budget::reset();
         let outcome = cel::Value::resolve(&rule.condition, &context);
@@ -475,20 +579,20 @@ fn evaluate_subject<S: Subject>(
             }
             Err(e) => return Err(error(rule, format!("`when` failed: {}", cel_error(&e)))),
         }
-        let facts = reads.shown(index, subject);
         let severity = config
             .rules
             .get(&rule.id)
             .and_then(|settings| settings.severity)
             .unwrap_or(rule.severity);
         let resource = subject.resource();
-        let message = interpolate(&rule.message, rule.scope.variable(), &facts);
+        let variable = rule.scope.variable();
+        let message = interpolate_with(&rule.message, |path| shown.lookup(variable, path, shared));
         let mut finding = Finding::new(&rule.id, severity, resource, rule.title.clone(), message);
-        for path in &rule.evidence {
-            finding.evidence.insert(
-                path.clone(),
-                lookup(&facts, rule.scope.variable(), path).clone(),
-            );
+        let paths = reads.evidence.get(index).map_or(&[][..], Vec::as_slice);
+        finding.evidence = crate::finding::Evidence::with_capacity(paths.len());
+        for path in paths {
+            let value = shown.lookup(variable, path, shared);
+            finding.evidence.push_sorted(Arc::clone(path), value);
         }
         finding.fix = subject.planned_fix(rule);
         findings.push(finding);
@@ -544,6 +648,7 @@ fn cel_error(error: &cel::ExecutionError) -> String {
 }
 
 /// The value at a fact path such as `pkg.versions.internal`.
+#[cfg(test)]
 fn lookup<'a>(facts: &'a Value, variable: &str, path: &str) -> &'a Value {
     let rest = path.strip_prefix(variable).unwrap_or(path);
     rest.split('.')
@@ -554,7 +659,15 @@ fn lookup<'a>(facts: &'a Value, variable: &str, path: &str) -> &'a Value {
 }
 
 /// Replaces `{fact.path}` placeholders with plain-text renderings of the facts.
+#[cfg(test)]
 fn interpolate(message: &str, variable: &str, facts: &Value) -> String {
+    interpolate_with(message, |path| {
+        EvidenceValue::Owned(lookup(facts, variable, path).clone())
+    })
+}
+
+/// [`interpolate`] with the facts read through `value_at` (a fact path → its value).
+fn interpolate_with(message: &str, mut value_at: impl FnMut(&str) -> EvidenceValue) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
     while let Some(start) = rest.find('{') {
@@ -563,12 +676,12 @@ fn interpolate(message: &str, variable: &str, facts: &Value) -> String {
         match after.find('}') {
             Some(end) => {
                 let path = after[..end].trim();
-                let value = lookup(facts, variable, path);
-                out.push_str(&render(value));
+                let value = value_at(path);
+                out.push_str(&render(&value));
                 // A list fact capped by the facts (e.g. `pkg.lookalike_of`) has its full length
                 // in `<path>_count`.
-                if let Value::Array(items) = value {
-                    let total = lookup(facts, variable, &format!("{path}_count")).as_u64();
+                if let Value::Array(items) = &*value {
+                    let total = value_at(&format!("{path}_count")).as_u64();
                     let more = total.map_or(0, |total| total.saturating_sub(items.len() as u64));
                     if more > 0 {
                         out.push_str(&format!(" and {more} more"));
@@ -654,6 +767,32 @@ mod tests {
         check(&facts.package_groups);
         check(&facts.packages);
         check(&facts.versions);
+    }
+
+    /// The index sort gives exactly what a stable sort on `sort_key` gives, ties included.
+    #[test]
+    fn report_order_is_the_stable_sort_order() {
+        use crate::finding::Severity;
+        let severities = [Severity::Low, Severity::Critical, Severity::High];
+        let mut findings: Vec<Finding> = (0..200usize)
+            .map(|i| {
+                let mut finding = Finding::new(
+                    ["rule-b", "rule-a", "rule-ab", "rule"][i * 7 % 4],
+                    severities[i * 5 % 3],
+                    Resource::new(format!("arn:{}", i * 13 % 17), "package"),
+                    String::new(),
+                    // Ties (same severity, rule and ARN) must keep this order.
+                    i.to_string(),
+                );
+                finding.title = format!("{}", i % 3);
+                finding
+            })
+            .collect();
+        let mut expected = findings.clone();
+        expected.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        sort_for_report(&mut findings);
+        assert_eq!(findings, expected);
+        sort_for_report(&mut []);
     }
 
     #[test]
