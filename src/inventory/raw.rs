@@ -169,9 +169,16 @@ impl Warnings {
 
 impl RawPackageEntry {
     /// Gives back the slack of the versions vector (serde grows it by doubling: ~40% slack for
-    /// ten versions). Done by the thread that parsed it, whose next allocations reuse the tail.
+    /// ten versions). Done by the thread that parsed it, whose next allocations reuse the freed
+    /// block. A copy into an exact allocation, not `shrink_to_fit`: mimalloc shrinks a block in
+    /// place (keeping all of it) while the new size is at least half the old one, which is
+    /// exactly the ten-of-sixteen case.
     pub(super) fn shrink(&mut self) {
-        self.versions.shrink_to_fit();
+        if self.versions.capacity() > self.versions.len() {
+            let mut exact = Vec::with_capacity(self.versions.len());
+            exact.append(&mut self.versions);
+            self.versions = exact;
+        }
     }
 }
 
