@@ -50,6 +50,9 @@ def main():
     for path in sorted(ROOT.glob("fixtures/**/*.json")):
         text = path.read_text()
         put("inventory", text)
+        # The first byte picks the block size (1 to 64 bytes); small blocks cut everywhere.
+        for size in (0, 7, 31, 63):
+            put("inventory_blocks", bytes([size]) + text.encode())
         try:
             walk(json.loads(text), found)
         except json.JSONDecodeError:
