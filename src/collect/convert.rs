@@ -86,14 +86,21 @@ pub fn package(value: &sdk::PackageSummary) -> wire::PackageSummary {
             .map(|format| wire::PackageFormat::from(format.as_str())),
         namespace: value.namespace.clone(),
         package: value.package.clone(),
-        origin_configuration: value.origin_configuration.as_ref().map(|configuration| {
-            wire::PackageOriginConfiguration {
-                restrictions: configuration.restrictions.as_ref().map(|restrictions| {
-                    wire::PackageOriginRestrictions {
-                        publish: wire::AllowMode::from(restrictions.publish.as_str()),
-                        upstream: wire::AllowMode::from(restrictions.upstream.as_str()),
-                    }
-                }),
+        origin_configuration: value
+            .origin_configuration
+            .as_ref()
+            .map(origin_configuration),
+    }
+}
+
+fn origin_configuration(
+    configuration: &sdk::PackageOriginConfiguration,
+) -> wire::PackageOriginConfiguration {
+    wire::PackageOriginConfiguration {
+        restrictions: configuration.restrictions.as_ref().map(|restrictions| {
+            wire::PackageOriginRestrictions {
+                publish: wire::AllowMode::from(restrictions.publish.as_str()),
+                upstream: wire::AllowMode::from(restrictions.upstream.as_str()),
             }
         }),
     }
@@ -109,16 +116,10 @@ pub fn package_description(value: &sdk::PackageDescription) -> wire::PackageSumm
             .map(|format| wire::PackageFormat::from(format.as_str())),
         namespace: value.namespace.clone(),
         package: value.name.clone(),
-        origin_configuration: value.origin_configuration.as_ref().map(|configuration| {
-            wire::PackageOriginConfiguration {
-                restrictions: configuration.restrictions.as_ref().map(|restrictions| {
-                    wire::PackageOriginRestrictions {
-                        publish: wire::AllowMode::from(restrictions.publish.as_str()),
-                        upstream: wire::AllowMode::from(restrictions.upstream.as_str()),
-                    }
-                }),
-            }
-        }),
+        origin_configuration: value
+            .origin_configuration
+            .as_ref()
+            .map(origin_configuration),
     }
 }
 
